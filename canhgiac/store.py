@@ -1,0 +1,319 @@
+"""The store: anonymous quiz attempts and answers, in SQLite (default) or PostgreSQL.
+
+Nothing personal is kept: an attempt is a random id, the quiz, the language, the `src` label of
+the leaflet or market that brought the resident in, and the answers. The schema is versioned
+with Alembic migrations (canhgiac/migrations), which run the same on both databases.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config as AlembicConfig
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import Flask, current_app
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import IntegrityError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+EXTENSION_KEY = "canhgiac.store"
+
+metadata = sa.MetaData()
+
+attempts = sa.Table(
+    "attempts",
+    metadata,
+    sa.Column("id", sa.String(32), primary_key=True),
+    sa.Column("quiz_id", sa.String(64), nullable=False),
+    sa.Column("lang", sa.String(8), nullable=False),
+    sa.Column("src", sa.String(64), nullable=True),
+    sa.Column("seed", sa.Integer, nullable=False),
+    sa.Column("question_count", sa.Integer, nullable=False),
+    sa.Column("started_at", sa.DateTime, nullable=False),
+    sa.Column("finished_at", sa.DateTime, nullable=True),
+    sa.Column("score", sa.Integer, nullable=True),
+    sa.Index("ix_attempts_quiz_started", "quiz_id", "started_at"),
+    sa.Index("ix_attempts_started", "started_at"),
+    sa.Index("ix_attempts_src", "src"),
+)
+
+answers = sa.Table(
+    "answers",
+    metadata,
+    sa.Column(
+        "attempt_id",
+        sa.String(32),
+        sa.ForeignKey("attempts.id", ondelete="CASCADE"),
+        primary_key=True,
+    ),
+    sa.Column("question_id", sa.String(64), primary_key=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("choices", sa.String(200), nullable=False),
+    sa.Column("correct", sa.Boolean, nullable=False),
+    sa.Column("answered_at", sa.DateTime, nullable=False),
+)
+
+
+class StoreError(Exception):
+    """The database cannot be used as it is; the message says what to do."""
+
+
+class AttemptFinished(Exception):
+    """An answer arrived for an attempt that is already finished."""
+
+
+def utcnow() -> datetime:
+    """Naive UTC, the one time format the store keeps (the same on SQLite and PostgreSQL)."""
+    return datetime.now(UTC).replace(tzinfo=None)
+
+
+@dataclass(frozen=True)
+class Attempt:
+    id: str
+    quiz_id: str
+    lang: str
+    src: str | None
+    seed: int
+    question_count: int
+    started_at: datetime
+    finished_at: datetime | None
+    score: int | None
+
+    @property
+    def finished(self) -> bool:
+        return self.finished_at is not None
+
+
+@dataclass(frozen=True)
+class Answer:
+    question_id: str
+    position: int
+    choices: frozenset[str]
+    correct: bool
+    answered_at: datetime
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
+    cur = dbapi_connection.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite"):
+        database = sa.engine.make_url(url).database
+        if database and database != ":memory:":
+            Path(database).parent.mkdir(parents=True, exist_ok=True)
+        engine = sa.create_engine(url)
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        return engine
+    if url.startswith("postgresql://"):
+        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+class Store:
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.engine = make_engine(url)
+
+    # -- schema ---------------------------------------------------------------------------
+    def _alembic(self, connection: sa.Connection) -> AlembicConfig:
+        cfg = AlembicConfig()
+        cfg.set_main_option("script_location", str(MIGRATIONS))
+        cfg.attributes["connection"] = connection
+        return cfg
+
+    def schema_revision(self) -> tuple[str | None, str]:
+        """(the database's revision or None when empty, the newest revision)."""
+        with self.engine.connect() as conn:
+            current = MigrationContext.configure(conn).get_current_revision()
+            head = ScriptDirectory.from_config(self._alembic(conn)).get_current_head()
+        assert head is not None
+        return current, head
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Apply every pending migration. Returns (revision before, revision after)."""
+        before, head = self.schema_revision()
+        with self.engine.begin() as conn:
+            command.upgrade(self._alembic(conn), "head")
+        return before, head
+
+    def check_schema(self, *, create_if_empty: bool) -> None:
+        current, head = self.schema_revision()
+        if current == head:
+            return
+        if current is None and create_if_empty:
+            self.upgrade()
+            return
+        state = "has no tables yet" if current is None else f"is at revision {current}"
+        raise StoreError(
+            f"the database schema is out of date (it {state}, the code needs {head}): "
+            "run `canhgiac db upgrade`"
+        )
+
+    def dispose(self) -> None:
+        self.engine.dispose()
+
+    # -- attempts -------------------------------------------------------------------------
+    def create_attempt(
+        self, quiz_id: str, *, lang: str, src: str | None, question_count: int
+    ) -> Attempt:
+        attempt = Attempt(
+            id=secrets.token_urlsafe(16),
+            quiz_id=quiz_id,
+            lang=lang,
+            src=src,
+            seed=secrets.randbelow(2**31),
+            question_count=question_count,
+            started_at=utcnow(),
+            finished_at=None,
+            score=None,
+        )
+        with self.engine.begin() as conn:
+            conn.execute(
+                attempts.insert().values(
+                    id=attempt.id,
+                    quiz_id=quiz_id,
+                    lang=lang,
+                    src=src,
+                    seed=attempt.seed,
+                    question_count=question_count,
+                    started_at=attempt.started_at,
+                )
+            )
+        return attempt
+
+    def attempt(self, attempt_id: str) -> Attempt | None:
+        with self.engine.connect() as conn:
+            row = conn.execute(attempts.select().where(attempts.c.id == attempt_id)).first()
+        return Attempt(**row._mapping) if row else None
+
+    def answers(self, attempt_id: str) -> dict[str, Answer]:
+        with self.engine.connect() as conn:
+            rows = conn.execute(
+                answers.select()
+                .where(answers.c.attempt_id == attempt_id)
+                .order_by(answers.c.position)
+            ).all()
+        return {r.question_id: _answer(r) for r in rows}
+
+    def record_answer(
+        self,
+        attempt_id: str,
+        question_id: str,
+        *,
+        position: int,
+        choices: Iterable[str],
+        correct: bool,
+    ) -> tuple[Answer, bool]:
+        """Store one answer; returns (the stored answer, whether this call stored it).
+
+        Idempotent: a second answer to the same question keeps the first. When the last
+        question is answered, the attempt is finished and scored in the same transaction.
+        Raises AttemptFinished for a finished attempt and KeyError for an unknown one.
+        """
+        now = utcnow()
+        keys = ",".join(sorted(set(choices)))
+        open_attempt = sa.select(
+            sa.literal(attempt_id),
+            sa.literal(question_id),
+            sa.literal(position),
+            sa.literal(keys),
+            sa.literal(correct),
+            sa.literal(now, sa.DateTime),
+        ).where(sa.exists().where(attempts.c.id == attempt_id, attempts.c.finished_at.is_(None)))
+        created = False
+        try:
+            with self.engine.begin() as conn:
+                inserted = conn.execute(
+                    answers.insert()
+                    .from_select(
+                        [
+                            "attempt_id",
+                            "question_id",
+                            "position",
+                            "choices",
+                            "correct",
+                            "answered_at",
+                        ],
+                        open_attempt,
+                    )
+                    .returning(answers.c.question_id)
+                ).first()
+                created = inserted is not None
+                if created:
+                    self._finish_if_complete(conn, attempt_id, now)
+        except IntegrityError:
+            created = False
+        with self.engine.connect() as conn:
+            row = conn.execute(
+                answers.select().where(
+                    answers.c.attempt_id == attempt_id, answers.c.question_id == question_id
+                )
+            ).first()
+            if row is None:
+                found = conn.execute(
+                    sa.select(attempts.c.finished_at).where(attempts.c.id == attempt_id)
+                ).first()
+                if found is None:
+                    raise KeyError(attempt_id)
+                raise AttemptFinished(attempt_id)
+        return _answer(row), created
+
+    @staticmethod
+    def _finish_if_complete(conn: sa.Connection, attempt_id: str, now: datetime) -> None:
+        answered = (
+            sa.select(sa.func.count())
+            .select_from(answers)
+            .where(answers.c.attempt_id == attempt_id)
+            .scalar_subquery()
+        )
+        right = (
+            sa.select(sa.func.count())
+            .select_from(answers)
+            .where(answers.c.attempt_id == attempt_id, answers.c.correct.is_(True))
+            .scalar_subquery()
+        )
+        conn.execute(
+            attempts.update()
+            .where(
+                attempts.c.id == attempt_id,
+                attempts.c.finished_at.is_(None),
+                answered >= attempts.c.question_count,
+            )
+            .values(finished_at=now, score=right)
+        )
+
+
+def _answer(row: sa.Row) -> Answer:
+    return Answer(
+        question_id=row.question_id,
+        position=row.position,
+        choices=frozenset(k for k in row.choices.split(",") if k),
+        correct=bool(row.correct),
+        answered_at=row.answered_at,
+    )
+
+
+def init_app(app: Flask) -> None:
+    """Open the store for the app; create the SQLite database on first run; refuse to run on an
+    out-of-date schema."""
+    url = app.config["DATABASE_URL"]
+    store = Store(url)
+    store.check_schema(create_if_empty=url.startswith("sqlite"))
+    app.extensions[EXTENSION_KEY] = store
+
+
+def get_store() -> Store:
+    return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]

@@ -1,0 +1,85 @@
+"""The web front: server-rendered pages that work with JavaScript off on a cheap phone.
+
+`init_app` wires in translations (Flask-Babel), CSRF protection on every POST form
+(Flask-WTF), the feature blueprints, error pages, security headers and template helpers.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from functools import lru_cache
+from pathlib import Path
+
+from flask import Flask, Response, current_app, request, url_for
+from flask_babel import Babel
+from flask_wtf.csrf import CSRFProtect
+
+from ..config import ROOT
+from ..markup import render_markdown
+from . import errors, health, home, i18n, lessons, quiz
+
+__all__ = ["init_app"]
+
+csrf = CSRFProtect()
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; img-src 'self' data:; style-src 'self'; script-src 'self'; "
+    "form-action 'self'; frame-ancestors 'none'; base-uri 'none'; object-src 'none'"
+)
+SECURITY_HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "X-Frame-Options": "DENY",
+}
+#: Static files asked for with a `v=` fingerprint never change: phones may keep them a year.
+STATIC_MAX_AGE = 365 * 24 * 60 * 60
+
+
+def init_app(app: Flask) -> None:
+    app.config["BABEL_DEFAULT_LOCALE"] = "vi"
+    app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
+    Babel(app, locale_selector=i18n.current_language)
+    csrf.init_app(app)
+
+    for module in (i18n, errors, home, lessons, quiz, health):
+        app.register_blueprint(module.bp)
+
+    app.jinja_env.trim_blocks = True
+    app.jinja_env.lstrip_blocks = True
+    app.add_template_filter(i18n.translate, "t")
+    app.add_template_filter(_markdown, "markdown")
+    app.add_template_global(i18n.topic_name, "topic_name")
+    app.add_template_global(static_url, "static_url")
+    app.after_request(_security_headers)
+
+
+def _markdown(value: object) -> object:
+    return render_markdown(i18n.translate(value))  # type: ignore[arg-type]
+
+
+@lru_cache(maxsize=64)
+def _fingerprint(path: Path, mtime_ns: int) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:10]
+
+
+def static_url(filename: str) -> str:
+    """url_for('static') with a content fingerprint, so a changed file is fetched again."""
+    folder = Path(current_app.static_folder or ROOT / "static")
+    path = folder / filename
+    try:
+        version = _fingerprint(path, path.stat().st_mtime_ns)
+    except OSError:
+        return url_for("static", filename=filename)
+    return url_for("static", filename=filename, v=version)
+
+
+def _security_headers(response: Response) -> Response:
+    for name, value in SECURITY_HEADERS.items():
+        response.headers.setdefault(name, value)
+    if request.endpoint == "static" and request.args.get("v"):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = STATIC_MAX_AGE
+        response.cache_control.immutable = True
+    return response

@@ -1,0 +1,128 @@
+"""The store on real databases, SQLite and PostgreSQL: schema migrations, attempts, idempotent
+answers, scoring, and persistence across restarts."""
+
+from __future__ import annotations
+
+import pytest
+import sqlalchemy as sa
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+
+from canhgiac.store import AttemptFinished, Store, StoreError, metadata
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    return database_url
+
+
+@pytest.fixture
+def store(url: str) -> Store:
+    s = Store(url)
+    s.upgrade()
+    yield s
+    s.dispose()
+
+
+def test_migrations_build_exactly_the_tables_the_code_uses(store: Store) -> None:
+    with store.engine.connect() as conn:
+        diff = compare_metadata(MigrationContext.configure(conn), metadata)
+    assert diff == []
+
+
+def test_sqlite_runs_in_wal_mode(store: Store) -> None:
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("SQLite only")
+    with store.engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_empty_database_is_created_on_first_run_only_when_allowed(url: str) -> None:
+    s = Store(url)
+    with pytest.raises(StoreError) as err:
+        s.check_schema(create_if_empty=False)
+    assert str(err.value) == (
+        "the database schema is out of date (it has no tables yet, the code needs 0001): "
+        "run `canhgiac db upgrade`"
+    )
+    s.check_schema(create_if_empty=True)
+    assert s.schema_revision() == ("0001", "0001")
+    s.dispose()
+
+
+def test_outdated_schema_is_refused_with_the_command_to_run(store: Store) -> None:
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0000'")
+    with pytest.raises(StoreError, match=r"it is at revision 0000.*run `canhgiac db upgrade`"):
+        store.check_schema(create_if_empty=True)
+
+
+def test_attempt_is_anonymous_and_readable(store: Store) -> None:
+    a = store.create_attempt("otp", lang="vi", src="cho-giao-phong", question_count=3)
+    assert len(a.id) >= 20
+    got = store.attempt(a.id)
+    assert got == a
+    assert got.src == "cho-giao-phong"
+    assert not got.finished
+    assert store.attempt("nope") is None
+    columns = {c.name for c in metadata.tables["attempts"].columns}
+    assert columns == {
+        "id",
+        "quiz_id",
+        "lang",
+        "src",
+        "seed",
+        "question_count",
+        "started_at",
+        "finished_at",
+        "score",
+    }
+
+
+def test_answers_are_idempotent_and_finish_the_attempt(store: Store) -> None:
+    a = store.create_attempt("otp", lang="en", src=None, question_count=2)
+    first, created = store.record_answer(a.id, "q1", position=1, choices=["b"], correct=False)
+    assert created and first.choices == frozenset({"b"}) and not first.correct
+    again, created = store.record_answer(a.id, "q1", position=1, choices=["a"], correct=True)
+    assert not created
+    assert again == first  # the first answer stands
+    assert store.attempt(a.id).score is None
+
+    _, created = store.record_answer(a.id, "q2", position=2, choices=["a", "c"], correct=True)
+    assert created
+    done = store.attempt(a.id)
+    assert done.finished and done.score == 1
+    assert list(store.answers(a.id)) == ["q1", "q2"]
+    assert store.answers(a.id)["q2"].choices == frozenset({"a", "c"})
+
+    with pytest.raises(AttemptFinished):
+        store.record_answer(a.id, "q3", position=3, choices=["a"], correct=True)
+    assert len(store.answers(a.id)) == 2
+
+
+def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
+    with pytest.raises(KeyError):
+        store.record_answer("missing", "q1", position=1, choices=["a"], correct=True)
+    with store.engine.connect() as conn:
+        assert (
+            conn.execute(
+                sa.select(sa.func.count()).select_from(metadata.tables["answers"])
+            ).scalar()
+            == 0
+        )
+
+
+def test_data_survives_a_restart(url: str) -> None:
+    s = Store(url)
+    s.check_schema(create_if_empty=True)
+    a = s.create_attempt("otp", lang="vi", src="loa-xa", question_count=1)
+    s.record_answer(a.id, "q1", position=1, choices=["a"], correct=True)
+    s.dispose()
+
+    again = Store(url)
+    again.check_schema(create_if_empty=False)
+    assert again.attempt(a.id).score == 1
+    assert again.attempt(a.id).src == "loa-xa"
+    assert again.answers(a.id)["q1"].correct
+    again.dispose()
