@@ -10,7 +10,7 @@ from flask.cli import FlaskGroup
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
-from .content.commands import validate_command
+from .content.commands import contents_command, validate_command
 from .startup import create_app_or_exit
 from .store import Store, StoreError
 
@@ -21,6 +21,7 @@ def main() -> None:
 
 
 main.add_command(validate_command)
+main.add_command(contents_command)
 
 
 @main.command("init", with_appcontext=False)

@@ -55,3 +55,24 @@ def validate_command(content: Path | None, strict: bool, languages: tuple[str, .
     for problem in warnings:
         click.echo(str(problem))
     click.echo(catalog.summary_line())
+
+
+@click.command("contents")
+@click.option(
+    "--content",
+    "content",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=None,
+    help="The content folder holding lessons/ and quizzes/ (default: the shipped content).",
+)
+def contents_command(content: Path | None) -> None:
+    """Print a Markdown listing of the lessons and quizzes (the page docs/content-pack.md)."""
+    from .listing import pack_listing
+
+    try:
+        catalog, _warnings = load_catalog(content if content is not None else PROJECT_ROOT)
+    except ContentError as exc:
+        for problem in exc.problems:
+            click.echo(str(problem), err=True)
+        click.get_current_context().exit(1)
+    click.echo(pack_listing(catalog), nl=False)
