@@ -58,6 +58,9 @@ answers = sa.Table(
     sa.Column("choices", sa.String(200), nullable=False),
     sa.Column("correct", sa.Boolean, nullable=False),
     sa.Column("answered_at", sa.DateTime, nullable=False),
+    # Credit in percent: 100 for a right answer, 0 for a wrong one, in between for partial
+    # credit (a scenario whose verdict is right but whose red flags were not all found).
+    sa.Column("credit", sa.SmallInteger, nullable=False, server_default="0"),
 )
 
 
@@ -98,6 +101,7 @@ class Answer:
     choices: frozenset[str]
     correct: bool
     answered_at: datetime
+    credit: int = 0
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
@@ -216,13 +220,19 @@ class Store:
         position: int,
         choices: Iterable[str],
         correct: bool,
+        credit: int | None = None,
     ) -> tuple[Answer, bool]:
         """Store one answer; returns (the stored answer, whether this call stored it).
 
         Idempotent: a second answer to the same question keeps the first. When the last
         question is answered, the attempt is finished and scored in the same transaction.
         Raises AttemptFinished for a finished attempt and KeyError for an unknown one.
+        ``credit`` (0-100) defaults to 100 for a right answer and 0 for a wrong one.
         """
+        if credit is None:
+            credit = 100 if correct else 0
+        if not 0 <= credit <= 100:
+            raise ValueError(f"credit must be 0-100, not {credit}")
         now = utcnow()
         keys = ",".join(sorted(set(choices)))
         open_attempt = sa.select(
@@ -232,6 +242,7 @@ class Store:
             sa.literal(keys),
             sa.literal(correct),
             sa.literal(now, sa.DateTime),
+            sa.literal(credit, sa.SmallInteger),
         ).where(sa.exists().where(attempts.c.id == attempt_id, attempts.c.finished_at.is_(None)))
         created = False
         try:
@@ -246,6 +257,7 @@ class Store:
                             "choices",
                             "correct",
                             "answered_at",
+                            "credit",
                         ],
                         open_attempt,
                     )
@@ -303,6 +315,7 @@ def _answer(row: sa.Row) -> Answer:
         choices=frozenset(k for k in row.choices.split(",") if k),
         correct=bool(row.correct),
         answered_at=row.answered_at,
+        credit=row.credit,
     )
 
 

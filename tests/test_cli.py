@@ -8,6 +8,10 @@ import shutil
 import subprocess
 from pathlib import Path
 
+from alembic import command
+
+from canhgiac.store import Store
+
 from conftest import DEMO_CONTENT, PROJECT_ROOT
 
 CANHGIAC = shutil.which("canhgiac") or str(Path(os.sys.executable).parent / "canhgiac")
@@ -32,15 +36,15 @@ def test_init_writes_a_key_and_the_database_once(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
         f"wrote a new secret key to {tmp_path / 'config.py'}",
-        "database schema upgraded from empty to 0001",
+        "database schema upgraded from empty to 0002",
     ]
     second = canhgiac("init", env=env)
     assert second.stdout.splitlines() == [
         f"kept {tmp_path / 'config.py'}",
-        "database schema is up to date (0001)",
+        "database schema is up to date (0002)",
     ]
     current = canhgiac("db", "current", env=env)
-    assert current.stdout.strip() == "schema 0001 (newest 0001): up to date"
+    assert current.stdout.strip() == "schema 0002 (newest 0002): up to date"
 
 
 def test_app_refuses_an_out_of_date_schema_until_db_upgrade(tmp_path: Path) -> None:
@@ -48,18 +52,25 @@ def test_app_refuses_an_out_of_date_schema_until_db_upgrade(tmp_path: Path) -> N
         "CANHGIAC_INSTANCE_PATH": str(tmp_path),
         "CANHGIAC_SECRET_KEY": "a-real-secret-key-for-this-test",
         "CANHGIAC_CONTENT": str(DEMO_CONTENT),
-        # PostgreSQL-like behaviour on SQLite: an existing but outdated database.
     }
-    assert canhgiac("db", "upgrade", env=env).returncode == 0
-    import sqlite3
+    # A database left at the first schema revision by an older version of the kit.
+    store = Store(f"sqlite:///{tmp_path / 'canhgiac.sqlite3'}")
+    with store.engine.begin() as conn:
+        command.upgrade(store._alembic(conn), "0001")
+    store.dispose()
 
-    with sqlite3.connect(tmp_path / "canhgiac.sqlite3") as db:
-        db.execute("UPDATE alembic_version SET version_num = '0000'")
     refused = canhgiac("routes", env=env)
     assert refused.returncode == 1
     assert "Traceback" not in refused.stderr
     assert refused.stderr.strip() == (
-        "canhgiac: the database schema is out of date (it is at revision 0000, the code needs "
-        "0001): run `canhgiac db upgrade`"
+        "canhgiac: the database schema is out of date (it is at revision 0001, the code needs "
+        "0002): run `canhgiac db upgrade`"
     )
-    assert "out of date" in canhgiac("db", "current", env=env).stdout
+    assert canhgiac("db", "current", env=env).stdout.strip() == (
+        "schema 0001 (newest 0002): out of date: run `canhgiac db upgrade`"
+    )
+    upgraded = canhgiac("db", "upgrade", env=env)
+    assert upgraded.stdout.strip() == "database schema upgraded from 0001 to 0002"
+    started = canhgiac("routes", env=env)
+    assert started.returncode == 0, started.stderr
+    assert "/q/<quiz_id>" in started.stdout

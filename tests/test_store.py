@@ -43,11 +43,11 @@ def test_empty_database_is_created_on_first_run_only_when_allowed(url: str) -> N
     with pytest.raises(StoreError) as err:
         s.check_schema(create_if_empty=False)
     assert str(err.value) == (
-        "the database schema is out of date (it has no tables yet, the code needs 0001): "
+        "the database schema is out of date (it has no tables yet, the code needs 0002): "
         "run `canhgiac db upgrade`"
     )
     s.check_schema(create_if_empty=True)
-    assert s.schema_revision() == ("0001", "0001")
+    assert s.schema_revision() == ("0002", "0002")
     s.dispose()
 
 
@@ -126,3 +126,35 @@ def test_data_survives_a_restart(url: str) -> None:
     assert again.attempt(a.id).src == "loa-xa"
     assert again.answers(a.id)["q1"].correct
     again.dispose()
+
+
+def test_partial_credit_is_kept_per_answer(store: Store) -> None:
+    a = store.create_attempt("scam-or-safe", lang="vi", src=None, question_count=3)
+    store.record_answer(a.id, "q1", position=1, choices=["scam", "f:link"], correct=True, credit=60)
+    store.record_answer(a.id, "q2", position=2, choices=["a"], correct=True)
+    store.record_answer(a.id, "q3", position=3, choices=["b"], correct=False)
+    got = store.answers(a.id)
+    assert [got[q].credit for q in ("q1", "q2", "q3")] == [60, 100, 0]
+    with pytest.raises(ValueError):
+        store.record_answer(a.id, "q4", position=4, choices=["a"], correct=True, credit=101)
+
+
+def test_upgrade_from_0001_gives_existing_answers_their_credit(url: str) -> None:
+    s = Store(url)
+    with s.engine.begin() as conn:
+        from alembic import command
+
+        command.upgrade(s._alembic(conn), "0001")
+        conn.exec_driver_sql(
+            "INSERT INTO attempts (id, quiz_id, lang, seed, question_count, started_at) "
+            "VALUES ('old', 'otp', 'vi', 1, 2, '2026-01-01 00:00:00')"
+        )
+        conn.exec_driver_sql(
+            "INSERT INTO answers (attempt_id, question_id, position, choices, correct, "
+            "answered_at) VALUES ('old', 'q1', 1, 'a', true, '2026-01-01 00:00:00'), "
+            "('old', 'q2', 2, 'b', false, '2026-01-01 00:00:00')"
+        )
+    assert s.schema_revision() == ("0001", "0002")
+    s.upgrade()
+    assert {k: v.credit for k, v in s.answers("old").items()} == {"q1": 100, "q2": 0}
+    s.dispose()
