@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import sys
+from datetime import datetime
 from pathlib import Path
 
 import click
@@ -84,6 +86,50 @@ def serve_command(host: str, port: int, workers: int, threads: int) -> None:
     from . import serve
 
     serve.run(create_app_or_exit(), host=host, port=port, workers=workers, threads=threads)
+
+
+@main.command("export", with_appcontext=False)
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="The CSV file to write (default: standard output).",
+)
+@click.option(
+    "--since",
+    type=click.DateTime(formats=["%Y-%m-%d"]),
+    default=None,
+    help="Only attempts started on or after this day (YYYY-MM-DD).",
+)
+def export_command(out: Path | None, since: datetime | None) -> None:
+    """Write every stored (anonymous) answer as CSV, one row per answer."""
+    from .datacare import write_export
+
+    store = Store(config.bare_app().config["DATABASE_URL"])
+    try:
+        if out is None:
+            write_export(store, sys.stdout, since)
+        else:
+            with out.open("w", encoding="utf-8", newline="") as handle:
+                rows = write_export(store, handle, since)
+            click.echo(f"wrote {rows} rows to {out}", err=True)
+    except SQLAlchemyError as exc:
+        raise click.ClickException(f"cannot read the database: {exc}") from None
+    finally:
+        store.dispose()
+
+
+@main.command("backup", with_appcontext=False)
+@click.argument("target", type=click.Path(dir_okay=False, path_type=Path))
+def backup_command(target: Path) -> None:
+    """Copy the SQLite database to TARGET while the site keeps running."""
+    from .datacare import backup_sqlite
+
+    try:
+        written = backup_sqlite(config.bare_app().config["DATABASE_URL"], target)
+    except (ValueError, FileExistsError, OSError) as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"backed up the database to {written}")
 
 
 def _upgrade(url: str) -> None:

@@ -34,6 +34,9 @@ def defaults() -> dict[str, Any]:
         "LANGUAGES": "vi,en",
         # Days after which per-person data (nicknames, individual answers) is purged.
         "RETENTION_DAYS": 30,
+        # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-*
+        # headers are then trusted for the client's scheme and address. 0: none.
+        "PROXY_FIX": 0,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

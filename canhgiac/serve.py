@@ -8,6 +8,7 @@ per request with its timing, and no client addresses: the kit keeps nothing pers
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from flask import Flask
@@ -49,7 +50,8 @@ def options(host: str, port: int, workers: int, threads: int) -> dict[str, Any]:
         "post_fork": _post_fork,
         "timeout": 60,
         "graceful_timeout": 20,
-        "forwarded_allow_ips": "127.0.0.1,::1",
+        # Proxies trusted for X-Forwarded-Proto (https): loopback unless FORWARDED_ALLOW_IPS says.
+        "forwarded_allow_ips": os.environ.get("FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
     }
 
 

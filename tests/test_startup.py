@@ -116,3 +116,22 @@ def test_app_refuses_invalid_content_with_every_problem(tmp_path: Path) -> None:
     assert lines[0].startswith("lessons/empty.yaml:1: ")
     assert lines[1].startswith("quizzes/bad.yaml:")
     assert lines[-1] == "canhgiac: the content has errors; the app does not start"
+
+
+def test_behind_a_proxy_the_forwarded_scheme_and_client_are_used(app_config) -> None:
+    app_config["PROXY_FIX"] = 1
+    app = create_app(app_config)
+    seen = {}
+
+    @app.get("/_probe")
+    def probe() -> str:
+        from flask import request
+
+        seen.update(scheme=request.scheme, remote=request.remote_addr)
+        return "ok"
+
+    app.test_client().get(
+        "/_probe", headers={"X-Forwarded-Proto": "https", "X-Forwarded-For": "203.0.113.9"}
+    )
+    assert seen == {"scheme": "https", "remote": "203.0.113.9"}
+    app.extensions["canhgiac.store"].dispose()
