@@ -47,5 +47,9 @@ translations: setup-test
 	$(BIN)/pybabel update -i translations/messages.pot -d translations --no-fuzzy-matching --ignore-obsolete
 	$(BIN)/pybabel compile -d translations --statistics
 
+## bench: the benchmarks (each compares against a baseline measured in the same run)
+bench: setup-test
+	$(BIN)/python bench/print_pack.py
+
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-artifacts

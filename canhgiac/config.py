@@ -37,6 +37,8 @@ def defaults() -> dict[str, Any]:
         # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's scheme and address. 0: none.
         "PROXY_FIX": 0,
+        # Where rendered handouts (PDF) are cached; None: instance/print-cache.
+        "PRINT_CACHE": None,
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": False,

@@ -9,12 +9,17 @@ import subprocess
 from pathlib import Path
 
 from alembic import command
+from alembic.script import ScriptDirectory
 
-from canhgiac.store import Store
+from canhgiac.store import MIGRATIONS, Store
 
 from conftest import DEMO_CONTENT, PROJECT_ROOT
 
 CANHGIAC = shutil.which("canhgiac") or str(Path(os.sys.executable).parent / "canhgiac")
+
+
+#: The newest schema revision the code needs.
+HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
 
 
 def canhgiac(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
@@ -36,15 +41,15 @@ def test_init_writes_a_key_and_the_database_once(tmp_path: Path) -> None:
     assert first.returncode == 0, first.stderr
     assert first.stdout.splitlines() == [
         f"wrote a new secret key to {tmp_path / 'config.py'}",
-        "database schema upgraded from empty to 0002",
+        f"database schema upgraded from empty to {HEAD}",
     ]
     second = canhgiac("init", env=env)
     assert second.stdout.splitlines() == [
         f"kept {tmp_path / 'config.py'}",
-        "database schema is up to date (0002)",
+        f"database schema is up to date ({HEAD})",
     ]
     current = canhgiac("db", "current", env=env)
-    assert current.stdout.strip() == "schema 0002 (newest 0002): up to date"
+    assert current.stdout.strip() == f"schema {HEAD} (newest {HEAD}): up to date"
 
 
 def test_app_refuses_an_out_of_date_schema_until_db_upgrade(tmp_path: Path) -> None:
@@ -64,13 +69,13 @@ def test_app_refuses_an_out_of_date_schema_until_db_upgrade(tmp_path: Path) -> N
     assert "Traceback" not in refused.stderr
     assert refused.stderr.strip() == (
         "canhgiac: the database schema is out of date (it is at revision 0001, the code needs "
-        "0002): run `canhgiac db upgrade`"
+        f"{HEAD}): run `canhgiac db upgrade`"
     )
     assert canhgiac("db", "current", env=env).stdout.strip() == (
-        "schema 0001 (newest 0002): out of date: run `canhgiac db upgrade`"
+        f"schema 0001 (newest {HEAD}): out of date: run `canhgiac db upgrade`"
     )
     upgraded = canhgiac("db", "upgrade", env=env)
-    assert upgraded.stdout.strip() == "database schema upgraded from 0001 to 0002"
+    assert upgraded.stdout.strip() == f"database schema upgraded from 0001 to {HEAD}"
     started = canhgiac("routes", env=env)
     assert started.returncode == 0, started.stderr
     assert "/q/<quiz_id>" in started.stdout

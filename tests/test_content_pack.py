@@ -13,6 +13,7 @@ from click.testing import CliRunner
 from canhgiac.content import Catalog, Text, load_catalog
 from canhgiac.content.commands import contents_command
 from canhgiac.content.listing import pack_listing
+
 from conftest import PROJECT_ROOT
 
 
