@@ -10,9 +10,10 @@ from collections import Counter
 import pytest
 from click.testing import CliRunner
 
-from canhgiac.content import Catalog, Text, load_catalog
+from canhgiac.content import Catalog, Question, Text, load_catalog
 from canhgiac.content.commands import contents_command
 from canhgiac.content.listing import pack_listing
+from canhgiac.content.model import QUESTION_TYPES, SCENARIO_CHANNELS
 
 from conftest import PROJECT_ROOT
 
@@ -42,6 +43,14 @@ def all_texts(catalog: Catalog) -> list[tuple[str, Text]]:
                 texts.append((quiz.id, c.text))
                 if c.why is not None:
                     texts.append((quiz.id, c.why))
+            if q.scenario is not None:
+                s = q.scenario
+                texts += [(quiz.id, s.sender), *((quiz.id, f.why) for f in s.flags)]
+                texts += [(quiz.id, s.context)] if s.context else []
+                for part in s.parts:
+                    texts += [(quiz.id, part.text)] + (
+                        [(quiz.id, part.label)] if part.label else []
+                    )
     return texts
 
 
@@ -70,9 +79,19 @@ def test_no_two_questions_share_a_text(pack: Catalog) -> None:
     def norm(s: str) -> str:
         return " ".join(unicodedata.normalize("NFC", s).casefold().split())
 
+    def text_of(q: Question, lang: str) -> str:
+        """What a resident reads: the prompt, and for a scenario (whose prompt is often the
+        default one) the situation and the message too."""
+        if q.scenario is None:
+            return norm(q.prompt.get(lang))
+        s = q.scenario
+        parts = " | ".join(p.text.get(lang) for p in s.parts)
+        context = s.context.get(lang) if s.context else ""
+        return norm(f"{q.prompt.get(lang)} | {context} | {s.sender.get(lang)} | {parts}")
+
     for lang in ("vi", "en"):
         prompts = Counter(
-            norm(q.prompt.get(lang)) for quiz in pack.quizzes.values() for q in quiz.questions
+            text_of(q, lang) for quiz in pack.quizzes.values() for q in quiz.questions
         )
         assert [p for p, n in prompts.items() if n > 1] == [], lang
 
@@ -81,13 +100,13 @@ def test_each_quiz_has_10_to_15_questions_mixing_the_types(pack: Catalog) -> Non
     for quiz in pack.quizzes.values():
         assert 10 <= len(quiz.questions) <= 15, quiz.id
         types = Counter(q.type for q in quiz.questions)
-        assert set(types) == {"single", "multiple", "truefalse"}, quiz.id
+        assert {"single", "multiple", "truefalse"} <= set(types) <= set(QUESTION_TYPES), quiz.id
 
 
 def test_every_wrong_choice_explains_why(pack: Catalog) -> None:
     for quiz in pack.quizzes.values():
         for q in quiz.questions:
-            if q.type == "truefalse":
+            if q.type in ("truefalse", "scenario"):  # a scenario explains its flags instead
                 continue
             silent = [c.key for c in q.choices if not c.correct and c.why is None]
             assert silent == [], f"{quiz.id}/{q.id}"
@@ -133,3 +152,44 @@ def test_contents_command_prints_the_listing(pack: Catalog) -> None:
     assert "| Thanh toán an toàn | Quét mã QR và chuyển tiền an toàn (`thanh-toan-qr`)" in (
         result.output
     )
+
+
+def scenarios(catalog: Catalog) -> list[tuple[str, Question]]:
+    return [(quiz.id, q) for quiz in catalog.quizzes.values() for q in quiz.questions if q.scenario]
+
+
+def test_scenarios_cover_every_channel_with_safe_examples(pack: Catalog) -> None:
+    found = scenarios(pack)
+    assert len(found) >= 20
+    channels = Counter(q.scenario.channel for _, q in found)  # type: ignore[union-attr]
+    assert set(channels) == set(SCENARIO_CHANNELS)
+    assert min(channels.values()) >= 3, channels
+    safe = sum(q.scenario.verdict == "safe" for _, q in found)  # type: ignore[union-attr]
+    assert 0.25 <= safe / len(found) <= 0.4, f"{safe} of {len(found)} safe: about a third"
+    # spread over the quizzes, at most two in one quiz, where they fit the topic
+    per_quiz = Counter(quiz_id for quiz_id, _ in found)
+    assert len(per_quiz) == len(pack.quizzes) and max(per_quiz.values()) <= 2
+
+
+def test_every_scam_scenario_has_its_red_flags_explained(pack: Catalog) -> None:
+    for quiz_id, q in scenarios(pack):
+        s = q.scenario
+        assert s is not None
+        if s.verdict == "scam":
+            assert s.flags, f"{quiz_id}/{q.id}"
+            # something to miss or to mark wrongly: never every part a flag, never one part
+            assert len(s.flags) < len(s.tappable), f"{quiz_id}/{q.id}"
+        else:
+            assert not s.flags, f"{quiz_id}/{q.id}"
+        assert all(f.why.get("en") and f.why.get("vi") for f in s.flags)
+
+
+def test_scenario_addresses_are_never_live_links(pack: Catalog) -> None:
+    """A scam address in a mock is defanged; a real one is a registered contact (checked by the
+    strict load). Either way nothing in a part or a sender starts with http."""
+    for quiz_id, q in scenarios(pack):
+        s = q.scenario
+        assert s is not None
+        for lang in ("vi", "en"):
+            texts = [s.sender.get(lang), *(p.text.get(lang) for p in s.parts)]
+            assert not [t for t in texts if "http" in t.lower()], f"{quiz_id}/{q.id}"

@@ -560,7 +560,10 @@ CASES = [
         Q,
         "    type: truefalse",
         "    type: yesno",
-        [f"{Q}:29: unknown question type 'yesno' (use one of: single, multiple, truefalse)"],
+        [
+            f"{Q}:29: unknown question type 'yesno' "
+            "(use one of: single, multiple, truefalse, scenario)"
+        ],
     ),
     (
         "source-url-not-a-web-address",
@@ -789,7 +792,8 @@ def test_every_problem_in_a_file_is_reported(tmp_path: Path) -> None:
         f"{Q}:7: missing required key 'explanation'",
         f"{Q}:14: 'correct' must be true or false",
         f"{Q}:17: unknown key 'explaination' (did you mean 'explanation'?)",
-        f"{Q}:29: unknown question type 'true-false' (use one of: single, multiple, truefalse)",
+        f"{Q}:29: unknown question type 'true-false' "
+        "(use one of: single, multiple, truefalse, scenario)",
     ]
 
 
@@ -862,10 +866,26 @@ KEYS = [
     "id", "title", "topic", "lesson", "summary", "questions", "type", "prompt", "choices", "answer",
     "explanation", "text", "correct", "why", "vi", "en", "reviewed", "sources", "url", "sections",
     "heading", "body", "red_flags", "do", "dont", "if_happened", "report", "quiz",
+    "channel", "sender", "parts", "verdict", "flags", "part", "by", "new", "label", "context",
 ]  # fmt: skip
 SCALARS = st.one_of(
     st.sampled_from(
-        ["otp", "payments", "single", "multiple", "truefalse", "2026-11-20", "https://x.vn", ""]
+        [
+            "otp",
+            "payments",
+            "single",
+            "multiple",
+            "truefalse",
+            "2026-11-20",
+            "https://x.vn",
+            "",
+            "scenario",
+            "sms",
+            "scam",
+            "safe",
+            "sender",
+            "me",
+        ]  # fmt: skip
     ),
     st.text(max_size=12),
     st.integers(),
@@ -950,3 +970,330 @@ def test_a_source_may_be_cited_by_name_without_an_address(tmp_path: Path) -> Non
     assert warnings == []
     assert [s.url for s in catalog.lessons["otp"].sources] == ["https://bidv.com.vn", None]
     assert catalog.lessons["otp"].sources[1].title.get("en") == "Hanoi police"
+
+
+# -- scenario questions -----------------------------------------------------------------------
+
+# A scenario appended to QUIZ as its fourth question: it starts at line 33.
+SCENARIO = """\
+  - id: xem-tin
+    type: scenario
+    channel: sms
+    context: {vi: Tin trong mục ngân hàng., en: A text in the bank thread.}
+    sender: Ngân hàng
+    parts:
+      - id: cu
+        text: {vi: Báo số dư., en: A balance notice.}
+      - id: khoa
+        new: true
+        text: {vi: Tài khoản bị khóa., en: Account locked.}
+      - id: link
+        text: {vi: "Mở tại x[.]top", en: "Open at x[.]top"}
+      - id: hoi
+        by: me
+        text: {vi: Sao vậy?, en: Why?}
+    verdict: scam
+    flags:
+      - part: link
+        why: {vi: Tin ngân hàng không có link., en: Bank texts have no links.}
+      - part: khoa
+        why: {vi: Dọa khóa., en: A lock threat.}
+    explanation: {vi: Đừng bấm link., en: Do not tap the link.}
+"""
+QUIZ_SC = QUIZ + SCENARIO
+
+
+def break_scenario(tmp_path: Path, old: str, new: str, **options: object) -> list[str]:
+    return problems(write_tree(tmp_path, {Q: edit(QUIZ_SC, old, new)}), **options)
+
+
+def test_scenario_loads(tmp_path: Path) -> None:
+    catalog, warnings = load_catalog(write_tree(tmp_path, {Q: QUIZ_SC}))
+    assert warnings == []  # a plain-string sender is the same in every language
+    q = catalog.quizzes["otp"].questions[3]
+    assert (q.id, q.type) == ("xem-tin", "scenario")
+    assert q.prompt == Text.of(
+        "Tin nhắn này là lừa đảo hay an toàn?", en="Is this text message a scam or safe?"
+    )
+    assert [(c.key, c.text.get("vi"), c.text.get("en"), c.correct) for c in q.choices] == [
+        ("scam", "Lừa đảo", "Scam", True),
+        ("safe", "An toàn", "Safe", False),
+    ]
+    s = q.scenario
+    assert s is not None
+    assert (s.channel, s.verdict) == ("sms", "scam")
+    assert s.sender == Text((("vi", "Ngân hàng"), ("en", "Ngân hàng")))
+    assert s.context == Text.of("Tin trong mục ngân hàng.", en="A text in the bank thread.")
+    assert [(p.id, p.by, p.new, p.label) for p in s.parts] == [
+        ("cu", "them", False, None),
+        ("khoa", "them", True, None),
+        ("link", "them", False, None),
+        ("hoi", "me", False, None),
+    ]
+    # numbered in the order of the message, whatever the order in the file
+    assert [(f.number, f.part) for f in s.flags] == [(1, "khoa"), (2, "link")]
+    assert s.flag("link").why.get("en") == "Bank texts have no links."  # type: ignore[union-attr]
+    assert s.flag("cu") is None
+    assert s.tappable == ("sender", "cu", "khoa", "link")  # not the resident's own words
+    assert [[p.id for p in m] for m in s.messages] == [["cu"], ["khoa", "link"], ["hoi"]]
+    assert q.correct_keys == {"scam"}
+    assert q.is_correct({"scam", "f:link", "f:cu"}) and not q.is_correct({"safe", "f:link"})
+    assert catalog.question_count == 4
+
+
+def test_scenario_prompt_and_translated_sender(tmp_path: Path) -> None:
+    quiz = edit(
+        QUIZ_SC, "    sender: Ngân hàng\n", "    sender: {vi: Ngân hàng}\n    prompt: Thật không?\n"
+    )
+    catalog, warnings = load_catalog(write_tree(tmp_path, {Q: quiz}))
+    assert [str(w) for w in warnings] == [
+        f"{Q}:37: warning: missing translation 'en'",
+        f"{Q}:38: warning: missing translation 'en'",
+    ]
+    q = catalog.quizzes["otp"].questions[3]
+    assert q.prompt.get("vi") == "Thật không?"
+    assert not q.scenario.sender.has("en")  # type: ignore[union-attr]
+
+
+def test_safe_scenario_has_no_flags(tmp_path: Path) -> None:
+    quiz = edit(QUIZ_SC, "    verdict: scam\n", "    verdict: safe\n")
+    quiz = quiz[: quiz.index("    flags:\n")] + quiz[quiz.index("    explanation: {vi: Đừng") :]
+    catalog, _ = load_catalog(write_tree(tmp_path, {Q: quiz}))
+    q = catalog.quizzes["otp"].questions[3]
+    assert q.scenario.flags == () and q.correct_keys == {"safe"}  # type: ignore[union-attr]
+    empty = edit(QUIZ_SC, "    verdict: scam\n", "    verdict: safe\n")
+    empty = (
+        empty[: empty.index("      - part: link")]
+        + empty[empty.index("    explanation: {vi: Đừng") :]
+    )
+    empty = edit(empty, "    flags:\n", "    flags: []\n")
+    catalog, _ = load_catalog(write_tree(tmp_path / "b", {Q: empty}))
+    assert catalog.quizzes["otp"].questions[3].scenario.flags == ()  # type: ignore[union-attr]
+
+
+SCENARIO_CASES = [
+    # (id, old, new, expected problem lines)
+    (
+        "unknown-channel",
+        "    channel: sms\n",
+        "    channel: zalo\n",
+        [f"{Q}:35: unknown channel 'zalo' (use one of: sms, chat, call, web, payment, email)"],
+    ),
+    (
+        "flag-on-a-mistyped-part",
+        "      - part: link\n",
+        "      - part: lnk\n",
+        [f"{Q}:51: flag on unknown part 'lnk' (did you mean 'link'?)"],
+    ),
+    (
+        "flag-on-an-unknown-part",
+        "      - part: link\n",
+        "      - part: url\n",
+        [f"{Q}:51: flag on unknown part 'url' (the parts are: sender, cu, khoa, link, hoi)"],
+    ),
+    (
+        "duplicate-part-id",
+        "      - id: link\n",
+        "      - id: khoa\n",
+        [
+            f"{Q}:44: duplicate part id 'khoa' (first at line 41)",
+            f"{Q}:51: flag on unknown part 'link' (the parts are: sender, cu, khoa, hoi)",
+        ],
+    ),
+    (
+        "duplicate-flag",
+        "      - part: khoa\n",
+        "      - part: link\n",
+        [f"{Q}:53: duplicate flag on part 'link' (first at line 51)"],
+    ),
+    (
+        "scam-without-flags",
+        "    flags:\n      - part: link\n"
+        "        why: {vi: Tin ngân hàng không có link., en: Bank texts have no links.}\n"
+        "      - part: khoa\n        why: {vi: Dọa khóa., en: A lock threat.}\n",
+        "",
+        [
+            f"{Q}:49: question 'xem-tin' is a scam but has no red flags "
+            "(add 'flags' pointing at its parts)"
+        ],
+    ),
+    (
+        "scam-with-an-empty-flags-list",
+        "    flags:\n      - part: link\n"
+        "        why: {vi: Tin ngân hàng không có link., en: Bank texts have no links.}\n"
+        "      - part: khoa\n        why: {vi: Dọa khóa., en: A lock threat.}\n",
+        "    flags: []\n",
+        [
+            f"{Q}:50: question 'xem-tin' is a scam but has no red flags "
+            "(add 'flags' pointing at its parts)"
+        ],
+    ),
+    (
+        "safe-with-flags",
+        "    verdict: scam\n",
+        "    verdict: safe\n",
+        [
+            f"{Q}:50: question 'xem-tin' is safe but has red flags (a safe example has none: "
+            "remove 'flags' and say in 'explanation' why it is safe)"
+        ],
+    ),
+    (
+        "flag-on-the-residents-words",
+        "      - part: khoa\n",
+        "      - part: hoi\n",
+        [f"{Q}:53: flag on part 'hoi', which the resident says (by: me)"],
+    ),
+    (
+        "reserved-part-id",
+        "      - id: cu\n",
+        "      - id: sender\n",
+        [f"{Q}:39: part id 'sender' is reserved (a flag with 'part: sender' marks the sender)"],
+    ),
+    (
+        "long-part-id",
+        "      - id: cu\n",
+        "      - id: bao-so-du-cu-qua\n",
+        [f"{Q}:39: part id 'bao-so-du-cu-qua' is longer than 12 characters"],
+    ),
+    (
+        "invalid-part-id",
+        "      - id: cu\n",
+        "      - id: Cũ\n",
+        [f"{Q}:39: invalid id 'Cũ': use lowercase letters a-z, digits and single hyphens"],
+    ),
+    (
+        "unknown-verdict",
+        "    verdict: scam\n",
+        "    verdict: fake\n",
+        [f"{Q}:49: unknown verdict 'fake' (use scam or safe)"],
+    ),
+    (
+        "unknown-speaker",
+        "        by: me\n",
+        "        by: you\n",
+        [f"{Q}:47: unknown speaker 'you' (use them or me)"],
+    ),
+    (
+        "new-is-true-or-false",
+        "        new: true\n",
+        "        new: yes\n",
+        [f"{Q}:42: 'new' must be true or false"],
+    ),
+    (
+        "choices-on-a-scenario",
+        "    explanation: {vi: Đừng bấm link., en: Do not tap the link.}\n",
+        "    choices: [a, b]\n    explanation: {vi: Đừng bấm link., en: Do not tap the link.}\n",
+        [f"{Q}:55: a scenario question has no 'choices' (use 'parts', 'verdict' and 'flags')"],
+    ),
+    (
+        "answer-on-a-scenario",
+        "    verdict: scam\n",
+        "    verdict: scam\n    answer: true\n",
+        [f"{Q}:50: a scenario question has no 'answer' (use 'verdict')"],
+    ),
+    (
+        "missing-verdict",
+        "    verdict: scam\n",
+        "",
+        [f"{Q}:33: missing required key 'verdict'"],
+    ),
+    (
+        "missing-parts-does-not-make-flags-point-nowhere",
+        "    parts:\n",
+        "    xparts:\n",
+        [
+            f"{Q}:33: missing required key 'parts'",
+            f"{Q}:38: unknown key 'xparts' (did you mean 'parts'?)",
+        ],
+    ),
+    (
+        "flag-without-why",
+        "        why: {vi: Dọa khóa., en: A lock threat.}\n",
+        "",
+        [f"{Q}:53: missing required key 'why'"],
+    ),
+    (
+        "part-without-text",
+        "        text: {vi: Báo số dư., en: A balance notice.}\n",
+        "",
+        [f"{Q}:39: missing required key 'text'"],
+    ),
+    (
+        "scenario-keys-on-another-question",
+        "    answer: false\n",
+        "    answer: false\n    verdict: scam\n    flags: []\n",
+        [
+            f"{Q}:32: 'verdict' is only for scenario questions (type: scenario)",
+            f"{Q}:33: 'flags' is only for scenario questions (type: scenario)",
+        ],
+    ),
+    (
+        "prompt-still-required-elsewhere",
+        "    prompt: {vi: Ngân hàng có thể hỏi mã OTP., en: Your bank may ask for the OTP.}\n",
+        "",
+        [f"{Q}:28: missing required key 'prompt'"],
+    ),
+]
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "expected"), [c[1:] for c in SCENARIO_CASES], ids=[c[0] for c in SCENARIO_CASES]
+)
+def test_broken_scenario(tmp_path: Path, old: str, new: str, expected: list[str]) -> None:
+    assert break_scenario(tmp_path, old, new) == expected
+
+
+def test_scenario_with_too_many_parts(tmp_path: Path) -> None:
+    many = "".join(
+        f"      - id: p{i}\n        text: {{vi: Câu {i}., en: Line {i}.}}\n" for i in range(10)
+    )
+    quiz = edit(QUIZ_SC, "    parts:\n", "    parts:\n" + many)
+    assert problems(write_tree(tmp_path, {Q: quiz})) == [
+        f"{Q}:38: question 'xem-tin' has 14 parts; at most 12"
+    ]
+
+
+def test_the_longest_scenario_answer_fits_the_store() -> None:
+    from canhgiac.content.loader import MAX_PART_ID, MAX_PARTS
+    from canhgiac.content.model import scenario_keys
+
+    ids = {f"{i:0{MAX_PART_ID}d}" for i in range(MAX_PARTS)} | {"sender"}
+    keys = scenario_keys("scam", ids)
+    assert len(",".join(sorted(keys))) <= 200  # answers.choices is String(200)
+
+
+def test_contacts_are_checked_in_sender_and_parts(tmp_path: Path) -> None:
+    quiz = edit(QUIZ_SC, "    sender: Ngân hàng\n", "    sender: Tổng đài 1900 1234\n")
+    quiz = edit(quiz, '"Mở tại x[.]top"', '"Mở tại mo-khoa.top"')
+    quiz = edit(
+        quiz,
+        "        text: {vi: Tài khoản bị khóa., en: Account locked.}\n",
+        "        label: {vi: Gọi 0912 345 678, en: Call 0912 345 678}\n"
+        "        text: {vi: Tài khoản bị khóa., en: Account locked.}\n",
+    )
+    register = (
+        "contacts:\n  - value: '113'\n    kind: phone\n    name: {vi: Cảnh sát, en: Police}\n"
+        "    source: CA\n    confidence: H\n"
+    )
+    root = write_tree(tmp_path, {Q: quiz, "contacts.yaml": register})
+    _, warnings = load_catalog(root)
+    assert [str(w) for w in warnings] == [
+        f"{Q}:37: warning: phone number '1900 1234' is not in the contacts register",
+        f"{Q}:43: warning: phone number '0912 345 678' is not in the contacts register",
+        f"{Q}:46: warning: web address 'mo-khoa.top' is not in the contacts register",
+    ]
+
+
+def test_the_scenario_example_in_the_authoring_guide_is_valid(tmp_path: Path) -> None:
+    guide = (Path(__file__).resolve().parents[1] / "docs" / "authoring.md").read_text("utf-8")
+    blocks = re.findall(r"```yaml\n(.*?)```", guide, re.DOTALL)
+    example = next(b for b in blocks if "type: scenario" in b)
+    quiz = "id: otp\ntitle: Thử\ntopic: fraud\nquestions:\n" + example
+    quiz = quiz.replace("id: otp\ntitle: Thử", "id: otp\ntitle: {vi: Thử, en: Try}")
+    catalog, warnings = load_catalog(write_tree(tmp_path, {Q: quiz, L: None}))
+    assert warnings == []
+    (q,) = catalog.quizzes["otp"].questions
+    s = q.scenario
+    assert s is not None and s.verdict == "scam"
+    assert [(f.number, f.part) for f in s.flags] == [(1, "khoa"), (2, "link")]
+    assert s.tappable == ("sender", "so-du", "khoa", "link")

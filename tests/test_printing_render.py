@@ -383,7 +383,7 @@ def test_weasyprint_fails_on_a_remote_resource() -> None:
     html = weasyprint.HTML(
         string='<link rel="stylesheet" href="https://example.org/x.css"><p>x</p>',
         base_url=render.PRINTABLES.as_uri() + "/",
-        url_fetcher=render._fetcher(blocked),
+        url_fetcher=render.closed_url_fetcher(blocked),
     )
     with pytest.raises(BaseException):  # noqa: B017 - WeasyPrint's fatal fetch error
         html.render()

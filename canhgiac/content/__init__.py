@@ -2,9 +2,22 @@
 
 from .errors import ContentError, Problem
 from .loader import load_catalog
-from .model import Catalog, Choice, Lesson, Question, Quiz, Section, Source, Text
+from .model import (
+    Catalog,
+    Choice,
+    Flag,
+    Grade,
+    Lesson,
+    Part,
+    Question,
+    Quiz,
+    Scenario,
+    Section,
+    Source,
+    Text,
+)
 
 __all__ = [
-    "Catalog", "Choice", "ContentError", "Lesson", "Problem", "Question", "Quiz", "Section",
-    "Source", "Text", "load_catalog",
-]
+    "Catalog", "Choice", "ContentError", "Flag", "Grade", "Lesson", "Part", "Problem", "Question",
+    "Quiz", "Scenario", "Section", "Source", "Text", "load_catalog",
+]  # fmt: skip

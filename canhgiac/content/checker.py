@@ -239,11 +239,14 @@ class Checker:
 
     # -- texts ---------------------------------------------------------------------------
 
-    def text(self, node: Node | None, subject: str, *, scan: bool = True) -> Text | None:
+    def text(
+        self, node: Node | None, subject: str, *, scan: bool = True, verbatim: bool = False
+    ) -> Text | None:
         """A translatable text: a plain string (Vietnamese) or a mapping of language codes.
 
         ``subject`` names the text in messages, e.g. "'title'" or "each item of 'do'". Texts
-        with ``scan`` are kept in ``spans`` for the contacts check.
+        with ``scan`` are kept in ``spans`` for the contacts check. With ``verbatim``, a plain
+        string is the same in every language (a name, a web address) rather than Vietnamese.
         """
         if node is None or node.tag == REFUSED:
             return None
@@ -254,6 +257,8 @@ class Checker:
             value = self.string(node, subject)
             if value is not None:
                 items.append(("vi", value))
+                if verbatim:
+                    items += [(lang, value) for lang in self.languages if lang != "vi"]
                 spans.append(Span(line_of(node), value, node.style))
         elif isinstance(node, MappingNode):
             for lang, key, value_node in self._pairs(node):

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 
-from .model import TOPICS, Catalog
+from .model import SAFE_KEY, SCENARIO_CHANNELS, TOPICS, Catalog
 
 HEADER = """# The content pack
 
@@ -21,8 +21,10 @@ is up to date).
 def pack_listing(catalog: Catalog) -> str:
     lines = [HEADER]
     lines.append(f"{catalog.summary_line()}.\n")
+    lines.append(_scenario_line(catalog))
     lines.append(
-        "| topic | lesson | quiz | questions (single / multiple / true-false) | reviewed |"
+        "| topic | lesson | quiz | questions (single / multiple / true-false / scenario) "
+        "| reviewed |"
     )
     lines.append("|---|---|---|---|---|")
     quizzes_listed: set[str] = set()
@@ -48,7 +50,20 @@ def _row(topic: str, title: str, lesson_id: str, quiz, reviewed) -> str:  # type
         quiz_cell = f"`{quiz.id}`"
         count_cell = (
             f"{len(quiz.questions)} ({types['single']} / {types['multiple']} / "
-            f"{types['truefalse']})"
+            f"{types['truefalse']} / {types['scenario']})"
         )
     reviewed_cell = reviewed.isoformat() if reviewed else "–"
     return f"| {topic_name} | {lesson_cell} | {quiz_cell} | {count_cell} | {reviewed_cell} |"
+
+
+def _scenario_line(catalog: Catalog) -> str:
+    """How many scenario questions there are, by channel, and how many are safe examples."""
+    scenarios = [
+        q.scenario for quiz in catalog.quizzes.values() for q in quiz.questions if q.scenario
+    ]
+    if not scenarios:
+        return "No scenario questions.\n"
+    channels = Counter(s.channel for s in scenarios)
+    by_channel = ", ".join(f"{channels[c]} {c}" for c in SCENARIO_CHANNELS if channels[c])
+    safe = sum(s.verdict == SAFE_KEY for s in scenarios)
+    return f"{len(scenarios)} scenario questions ({by_channel}); {safe} of them safe examples.\n"

@@ -6,6 +6,7 @@ the print pipeline and the CLI.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
@@ -25,11 +26,25 @@ TOPICS: Mapping[str, Mapping[str, str]] = MappingProxyType(
     }
 )
 
-QUESTION_TYPES = ("single", "multiple", "truefalse")
+QUESTION_TYPES = ("single", "multiple", "truefalse", "scenario")
 
 #: The fixed choices of a true/false question.
 TRUE_KEY = "true"
 FALSE_KEY = "false"
+
+#: Where a scenario question's message is shown: a text message, a chat app, a phone call (as a
+#: transcript), a web page (with its address bar), a bank transfer or QR payment screen, an e-mail.
+SCENARIO_CHANNELS = ("sms", "chat", "call", "web", "payment", "email")
+#: The fixed choices of a scenario question: its verdict.
+SCAM_KEY = "scam"
+SAFE_KEY = "safe"
+VERDICTS = (SCAM_KEY, SAFE_KEY)
+#: The id by which a flag (and a tap) points at the sender line of a scenario.
+SENDER_PART = "sender"
+#: Taps on a scenario's parts are stored among the answer's choices as "f:<part id>".
+FLAG_PREFIX = "f:"
+#: Who says a part: the other side (the sender, the caller, the page) or the resident.
+SPEAKERS = ("them", "me")
 
 #: Kinds of trusted contact in contacts.yaml.
 CONTACT_KINDS = ("phone", "sms", "web")
@@ -110,12 +125,131 @@ class Choice:
 
 
 @dataclass(frozen=True)
+class Part:
+    """One piece of a scenario's message: a sentence, a link, a field of a payment screen."""
+
+    id: str
+    text: Text
+    label: Text | None = None  # a field name shown before the text ("Người nhận", "Tiêu đề")
+    by: str = "them"  # one of SPEAKERS
+    new: bool = False  # starts a new bubble, turn or paragraph
+
+
+@dataclass(frozen=True)
+class Flag:
+    """A red flag: a part of the message (or the sender line) that gives the scam away."""
+
+    part: str  # a Part.id or SENDER_PART
+    why: Text
+    number: int = 0  # 1, 2, ... in the order the parts are shown (the sender first)
+
+
+@dataclass(frozen=True)
+class Grade:
+    """How a scenario was answered: the verdict, the flags found and missed, the wrong taps."""
+
+    correct: bool  # the verdict is right
+    credit: int  # 0-100, see Scenario.grade
+    found: tuple[Flag, ...]
+    missed: tuple[Flag, ...]
+    wrong: tuple[str, ...]  # part ids (or SENDER_PART) tapped that are not red flags
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """The thing itself: a message as the resident would meet it, to judge scam or safe.
+
+    ``flags`` are in the order their parts are shown (the sender line first), numbered from 1.
+    """
+
+    channel: str  # one of SCENARIO_CHANNELS
+    sender: Text  # as shown: a name, a caller id, the web address, the From line, a screen title
+    parts: tuple[Part, ...]
+    verdict: str  # SCAM_KEY or SAFE_KEY
+    flags: tuple[Flag, ...] = ()
+    context: Text | None = None  # the situation, shown above the message
+
+    @property
+    def initial(self) -> str:
+        """The letter of a chat avatar: the name after a title such as "Cháu" or "Chị"
+        ("Cháu Hà" -> "H"), else the first word; from the Vietnamese, the same in every language."""
+        words = re.findall(r"\w+", self.sender.get("vi"))
+        names = [w for w in words[1:] if w[0].isupper()]
+        return (names or words or ["?"])[0][0].upper()
+
+    @property
+    def tappable(self) -> tuple[str, ...]:
+        """What a resident can mark as suspicious: the sender line and the other side's parts."""
+        return (SENDER_PART, *(p.id for p in self.parts if p.by == "them"))
+
+    def part(self, part_id: str) -> Part | None:
+        for p in self.parts:
+            if p.id == part_id:
+                return p
+        return None
+
+    def flag(self, part_id: str) -> Flag | None:
+        for f in self.flags:
+            if f.part == part_id:
+                return f
+        return None
+
+    @property
+    def messages(self) -> tuple[tuple[Part, ...], ...]:
+        """The parts grouped into messages (bubbles, turns, paragraphs): a run of parts by the
+        same speaker, broken where a part says ``new``."""
+        groups: list[list[Part]] = []
+        for p in self.parts:
+            if groups and not p.new and groups[-1][-1].by == p.by:
+                groups[-1].append(p)
+            else:
+                groups.append([p])
+        return tuple(tuple(g) for g in groups)
+
+    def grade(self, verdict: str | None, tapped: frozenset[str] | set[str]) -> Grade:
+        """The verdict decides right or wrong; the red flags found give partial credit.
+
+        * verdict wrong (or missing): credit 0;
+        * a scam, verdict right: 50 + 50 x max(0, found - wrong taps) / red flags, rounded down;
+        * a safe example, verdict right: 100 - 25 per wrong tap, at least 50.
+        """
+        tapped = frozenset(tapped)
+        found = tuple(f for f in self.flags if f.part in tapped)
+        missed = tuple(f for f in self.flags if f.part not in tapped)
+        flagged = {f.part for f in self.flags}
+        wrong = tuple(x for x in self.tappable if x in tapped and x not in flagged)
+        correct = verdict == self.verdict
+        if not correct:
+            credit = 0
+        elif self.flags:
+            credit = 50 + 50 * max(0, len(found) - len(wrong)) // len(self.flags)
+        else:
+            credit = max(50, 100 - 25 * len(wrong))
+        return Grade(correct, credit, found, missed, wrong)
+
+
+def scenario_keys(verdict: str, tapped: frozenset[str] | set[str]) -> frozenset[str]:
+    """The choice keys stored for a scenario answer: the verdict and "f:<id>" per part tapped."""
+    return frozenset({verdict, *(FLAG_PREFIX + part for part in tapped)})
+
+
+def scenario_answer(keys: frozenset[str] | set[str]) -> tuple[str | None, frozenset[str]]:
+    """(verdict, parts tapped) from stored choice keys: the inverse of scenario_keys."""
+    verdicts = [k for k in keys if k in VERDICTS]
+    tapped = frozenset(k[len(FLAG_PREFIX) :] for k in keys if k.startswith(FLAG_PREFIX))
+    return (verdicts[0] if len(verdicts) == 1 else None), tapped
+
+
+@dataclass(frozen=True)
 class Question:
     id: str
     type: str  # one of QUESTION_TYPES
     prompt: Text
     choices: tuple[Choice, ...]
     explanation: Text
+    #: Only for type "scenario": the message to judge. Its choices are then SCAM_KEY and
+    #: SAFE_KEY, the verdict being the correct one, so code that counts choices keeps working.
+    scenario: Scenario | None = None
 
     @property
     def correct_keys(self) -> frozenset[str]:
@@ -128,8 +262,13 @@ class Question:
         return None
 
     def is_correct(self, keys: frozenset[str] | set[str]) -> bool:
-        """A question is answered right when exactly the correct choices are chosen."""
-        return frozenset(keys) == self.correct_keys
+        """A question is answered right when exactly the correct choices are chosen. For a
+        scenario only the verdict counts: the tapped parts ("f:<id>" keys) give partial credit
+        (see Scenario.grade), never a wrong answer."""
+        keys = frozenset(keys)
+        if self.scenario is not None:
+            keys = frozenset(k for k in keys if not k.startswith(FLAG_PREFIX))
+        return keys == self.correct_keys
 
 
 @dataclass(frozen=True)

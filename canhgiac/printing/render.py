@@ -85,7 +85,7 @@ def closed_fetch(url: str, root: Path = PRINTABLES) -> tuple[bytes, str, str]:
     return path.read_bytes(), mime, path.as_uri()
 
 
-def _fetcher(blocked: list[str]) -> Any:
+def closed_url_fetcher(blocked: list[str]) -> Any:
     """A WeasyPrint URL fetcher around closed_fetch that records what it refused."""
     import weasyprint.urls as wurls
 
@@ -193,7 +193,7 @@ def _render_document(job: Job, font_size: float) -> Any:
     html = weasyprint.HTML(
         string=render_html(job, font_size),
         base_url=PRINTABLES.resolve().as_uri() + "/",
-        url_fetcher=_fetcher(blocked),
+        url_fetcher=closed_url_fetcher(blocked),
     )
     try:
         document = html.render()

@@ -3,6 +3,10 @@
 Paths are short because they go into QR codes. Everything works with plain links and forms
 (post/redirect/get); the attempt ids a browser started are kept in its signed session, so one
 person cannot answer for another. Any forged input gets a 400 page and stores nothing.
+
+A scenario question (a message to judge, see templates/_scenario.html) posts its verdict as
+`choice` (scam or safe) and every part marked as suspicious as `flag` (a part id); it is stored
+as the verdict plus "f:<part id>" keys, with the partial credit of Scenario.grade.
 """
 
 from __future__ import annotations
@@ -16,11 +20,24 @@ from flask_babel import gettext
 from werkzeug.wrappers import Response as BaseResponse
 
 from .. import get_catalog
-from ..content.model import FALSE_KEY, TRUE_KEY, Choice, Question, Quiz
+from ..content.model import (
+    FALSE_KEY,
+    SAFE_KEY,
+    SCAM_KEY,
+    TRUE_KEY,
+    Choice,
+    Grade,
+    Question,
+    Quiz,
+    scenario_answer,
+    scenario_keys,
+)
 from ..store import Answer, Attempt, AttemptFinished, get_store
 from .i18n import current_language
+from .scenarios import sc_text
 
 bp = Blueprint("quiz", __name__)
+bp.add_app_template_filter(sc_text, "sc_text")
 
 #: A leaflet or place label from the QR code, e.g. `?src=cho-giao-phong`.
 SRC_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
@@ -66,6 +83,19 @@ class Reviewed:
     def right(self) -> list[Choice]:
         return [c.choice for c in self.choices if c.correct]
 
+    @property
+    def grade(self) -> Grade | None:
+        """For an answered scenario: the red flags found, missed and tapped wrongly."""
+        return grade_of(self.question, self.answer)
+
+
+def grade_of(question: Question, answer: Answer | None) -> Grade | None:
+    """The grade of a stored scenario answer (None for other questions or no answer)."""
+    if question.scenario is None or answer is None:
+        return None
+    verdict, tapped = scenario_answer(answer.choices)
+    return question.scenario.grade(verdict, tapped)
+
 
 # -- helpers ------------------------------------------------------------------------------
 
@@ -109,9 +139,9 @@ def _attempt_or_400(quiz: Quiz, attempt_id: str) -> Attempt:
 
 def ordered_choices(attempt: Attempt, question: Question) -> list[Choice]:
     """The choices in this attempt's order: shuffled per attempt, stable within it.
-    True/false questions always read True, then False."""
-    if question.type == "truefalse":
-        rank = {TRUE_KEY: 0, FALSE_KEY: 1}
+    True/false questions always read True, then False; scenarios Scam, then Safe."""
+    if question.type in ("truefalse", "scenario"):
+        rank = {TRUE_KEY: 0, FALSE_KEY: 1, SCAM_KEY: 0, SAFE_KEY: 1}
         return sorted(question.choices, key=lambda c: rank.get(c.key, 2))
     choices = list(question.choices)
     random.Random(f"{attempt.seed}:{question.id}").shuffle(choices)
@@ -180,10 +210,18 @@ def start(quiz_id: str) -> BaseResponse:
 
 
 def _render_question(
-    quiz: Quiz, attempt: Attempt, n: int, answers: dict[str, Answer], *, missing: bool = False
+    quiz: Quiz,
+    attempt: Attempt,
+    n: int,
+    answers: dict[str, Answer],
+    *,
+    missing: bool = False,
+    tapped: frozenset[str] = frozenset(),
 ) -> str:
     question = quiz.questions[n - 1]
     answer = answers.get(question.id)
+    if answer is not None and question.scenario is not None:
+        tapped = scenario_answer(answer.choices)[1]
     next_url = next_label = None
     if answer is not None:
         if attempt.finished:
@@ -202,6 +240,8 @@ def _render_question(
         question=question,
         choices=_shown(attempt, question, answer),
         answer=answer,
+        grade=grade_of(question, answer),
+        tapped=tapped,
         missing=missing,
         action=_question_url(quiz, attempt, n),
         next_url=next_url,
@@ -236,14 +276,26 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
     if attempt.finished:
         abort(400)
     raw = request.form.getlist("choice")
+    flags = request.form.getlist("flag")
+    tapped = frozenset(flags)
+    scenario = question.scenario
+    if scenario is None and flags:
+        abort(400)
+    if scenario is not None and (len(tapped) != len(flags) or not tapped <= set(scenario.tappable)):
+        abort(400)
     if not raw:
-        return _render_question(quiz, attempt, n, answers, missing=True), 400
+        return _render_question(quiz, attempt, n, answers, missing=True, tapped=tapped), 400
     keys = set(raw)
     known = {c.key for c in question.choices}
     if len(keys) != len(raw) or not keys <= known:
         abort(400)
     if question.type != "multiple" and len(keys) != 1:
         abort(400)
+    credit = None
+    if scenario is not None:
+        (verdict,) = keys
+        grade = scenario.grade(verdict, tapped)
+        keys, credit = set(scenario_keys(verdict, tapped)), grade.credit
     try:
         store.record_answer(
             attempt.id,
@@ -251,6 +303,7 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
             position=n,
             choices=keys,
             correct=question.is_correct(keys),
+            credit=credit,
         )
     except (AttemptFinished, KeyError):
         abort(400)
