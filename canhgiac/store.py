@@ -330,3 +330,8 @@ def init_app(app: Flask) -> None:
 
 def get_store() -> Store:
     return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
+
+
+# The live-session tables share this metadata (canhgiac/live/tables.py). Importing them here
+# keeps `metadata` complete wherever the store is used, e.g. when migrations are compared to it.
+from .live import tables as _live_tables  # noqa: E402, F401

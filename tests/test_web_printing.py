@@ -14,11 +14,14 @@ from typing import Any
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from live_helpers import PASSWORD, TRAINER, add_trainer, login
 from test_printing_render import decode_qr, page_sizes_mm, pdf_text, write
 
 from canhgiac.printing import render
 from canhgiac.printing.handouts import LESSON_FORMATS, QUIZ_FORMATS
 from canhgiac.web import printing
+
+from forms import Browser
 
 PUBLIC = "https://canhgiac.example.org"
 
@@ -34,11 +37,33 @@ def app_config(app_config: dict[str, Any], cache_dir: Path) -> dict[str, Any]:
 
 
 @pytest.fixture
-def app(app: Flask) -> Flask:
-    # Until canhgiac/web/__init__.py registers it (it then is already there).
-    if "printing" not in app.blueprints:
-        app.register_blueprint(printing.bp)
-    return app
+def client(app: Flask) -> FlaskClient:
+    """A logged-in trainer: the print page is for trainers."""
+    client = app.test_client()
+    add_trainer(app)
+    login(client)
+    return client
+
+
+def test_print_page_is_for_trainers_only(app: Flask) -> None:
+    anonymous = app.test_client()
+    for path in ("/print", "/print/demo-otp_card_vi.pdf", "/print/demo-otp_card_vi.png"):
+        response = anonymous.get(path)
+        assert response.status_code == 302
+        assert response.headers["Location"].startswith("/t/login?next=")
+    assert anonymous.post("/print/certificate").status_code in (302, 400)
+
+
+def test_after_login_the_trainer_lands_on_the_print_page(app: Flask) -> None:
+    add_trainer(app)
+    browser = Browser(app.test_client())
+    browser.get("/print?src=cho-giao-phong")
+    assert browser.url.startswith("/t/login")
+    form = browser.page.form("/t/login")
+    data = form.data({"name": [TRAINER], "password": [PASSWORD]})
+    browser.submit("/t/login", data=data)
+    assert browser.url == "/print?src=cho-giao-phong"
+    assert "cho-giao-phong" in browser.text
 
 
 def links(html: str) -> list[str]:
@@ -87,10 +112,11 @@ def test_warnings_about_public_url(app_config, public_url, expected) -> None:
     from canhgiac import create_app
 
     app = create_app({**app_config, "PUBLIC_URL": public_url})
-    if "printing" not in app.blueprints:
-        app.register_blueprint(printing.bp)
     try:
-        html = app.test_client().get("/print?lang=en").get_data(as_text=True)
+        trainer = app.test_client()
+        add_trainer(app)
+        login(trainer)
+        html = trainer.get("/print?lang=en").get_data(as_text=True)
     finally:
         app.extensions["canhgiac.store"].dispose()
     alerts = " ".join(re.findall(r'<p class="alert" role="alert">(.*?)</p>', html, re.S))

@@ -13,10 +13,21 @@ import threading
 from pathlib import Path
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, render_template, request, send_file
+from flask import (
+    Blueprint,
+    Response,
+    abort,
+    current_app,
+    redirect,
+    render_template,
+    request,
+    send_file,
+    url_for,
+)
 from flask_babel import gettext as _
 
 from .. import get_catalog
+from ..live.auth import current_trainer
 from ..printing.handouts import (
     FORMATS,
     LESSON_FORMATS,
@@ -104,6 +115,16 @@ def _handout(name: str) -> Handout:
 def _preview_lang(languages: tuple[str, ...]) -> str:
     lang = current_language()
     return lang if lang in languages else languages[0]
+
+
+@bp.before_request
+def _trainers_only() -> Any:
+    """Handouts are rendered on demand, which costs a core for seconds: only trainers may ask.
+    (Residents get the printed paper; the CLI builds the whole pack offline.)"""
+    if current_trainer() is None:
+        target = request.full_path.rstrip("?") if request.method == "GET" else None
+        return redirect(url_for("trainer.login", next=target))
+    return None
 
 
 @bp.get("/print")
