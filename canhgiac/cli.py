@@ -13,6 +13,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import config
 from .content.commands import contents_command, validate_command
+from .live.commands import purge_command, trainer_group
 from .printing.commands import print_command
 from .startup import create_app_or_exit
 from .store import Store, StoreError
@@ -25,6 +26,8 @@ def main() -> None:
 
 main.add_command(validate_command)
 main.add_command(contents_command)
+main.add_command(trainer_group)
+main.add_command(purge_command)
 main.add_command(print_command)
 
 

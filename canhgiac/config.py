@@ -34,6 +34,9 @@ def defaults() -> dict[str, Any]:
         "LANGUAGES": "vi,en",
         # Days after which per-person data (nicknames, individual answers) is purged.
         "RETENTION_DAYS": 30,
+        # Local time of the site's users, in hours from UTC (Vietnam: 7, no summer time): days
+        # and weeks in results, and times shown to trainers.
+        "UTC_OFFSET_HOURS": 7,
         # How many reverse proxies (nginx) stand in front of the app: their X-Forwarded-*
         # headers are then trusted for the client's scheme and address. 0: none.
         "PROXY_FIX": 0,

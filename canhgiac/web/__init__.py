@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..config import ROOT
 from ..markup import render_markdown
-from . import errors, health, home, i18n, lessons, printing, quiz
+from . import errors, health, home, i18n, lessons, live, printing, quiz, results, trainer
 
 __all__ = ["init_app"]
 
@@ -46,7 +46,7 @@ def init_app(app: Flask) -> None:
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     Compress(app)
 
-    for module in (i18n, errors, home, lessons, quiz, printing, health):
+    for module in (i18n, errors, home, lessons, quiz, printing, results, live, trainer, health):
         app.register_blueprint(module.bp)
 
     app.jinja_env.trim_blocks = True
