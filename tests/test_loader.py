@@ -1254,7 +1254,7 @@ def test_scenario_with_too_many_parts(tmp_path: Path) -> None:
 
 
 def test_the_longest_scenario_answer_fits_the_store() -> None:
-    from canhgiac.content.loader import MAX_PART_ID, MAX_PARTS
+    from canhgiac.content.scenario_checks import MAX_PART_ID, MAX_PARTS
     from canhgiac.content.model import scenario_keys
 
     ids = {f"{i:0{MAX_PART_ID}d}" for i in range(MAX_PARTS)} | {"sender"}
