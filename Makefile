@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN     = $(VENV)/bin
 
-.PHONY: run test setup setup-test system-deps lint format validate translations bench clean
+.PHONY: run test setup setup-test system-deps browser-deps lint format validate translations bench clean
 
 ## run: set up a virtualenv, write a secret key and the SQLite database, and serve on http://127.0.0.1:5000
 run: setup
@@ -11,9 +11,9 @@ run: setup
 	$(BIN)/canhgiac run
 
 ## test: install everything the tests need (Python and Debian packages), then lint and run the whole suite
-test: setup-test
+test: setup-test browser-deps
 	$(BIN)/ruff check .
-	bash .ci/with-postgres $(BIN)/pytest
+	CANHGIAC_REQUIRE_BROWSER=1 bash .ci/with-postgres $(BIN)/pytest
 
 setup: $(VENV)/.installed
 $(VENV)/.installed: setup.cfg pyproject.toml
@@ -30,6 +30,12 @@ $(VENV)/.installed-test: setup.cfg pyproject.toml
 ## system-deps: the Debian packages the tests use (installed only when missing; needs root)
 system-deps:
 	bash .ci/system-deps
+
+## browser-deps: axe-core for the browser tests, pinned in tests/browser/package-lock.json
+browser-deps: tests/browser/node_modules/axe-core/axe.min.js
+tests/browser/node_modules/axe-core/axe.min.js: tests/browser/package.json tests/browser/package-lock.json | system-deps
+	npm ci --prefix tests/browser --no-audit --no-fund
+	touch $@
 
 ## lint / format: ruff
 lint: setup-test
@@ -52,4 +58,4 @@ bench: setup-test
 	$(BIN)/python bench/print_pack.py
 
 clean:
-	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-artifacts
+	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-artifacts tests/browser/node_modules

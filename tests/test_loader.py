@@ -1254,8 +1254,8 @@ def test_scenario_with_too_many_parts(tmp_path: Path) -> None:
 
 
 def test_the_longest_scenario_answer_fits_the_store() -> None:
-    from canhgiac.content.scenario_checks import MAX_PART_ID, MAX_PARTS
     from canhgiac.content.model import scenario_keys
+    from canhgiac.content.scenario_checks import MAX_PART_ID, MAX_PARTS
 
     ids = {f"{i:0{MAX_PART_ID}d}" for i in range(MAX_PARTS)} | {"sender"}
     keys = scenario_keys("scam", ids)
