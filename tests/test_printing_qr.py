@@ -157,3 +157,11 @@ def test_qr_targets(app) -> None:
     assert qr_target(catalog, Handout("certificate", "demo-qr", "vi")) is None
     job = job_for(catalog, Handout("poster-a3", "demo-otp", "en"), "https://x.example.org/", "s-1")
     assert job.qr_url == "https://x.example.org/q/demo-otp?src=s-1"
+
+
+def test_the_inline_qr_code_has_an_accessible_name() -> None:
+    from canhgiac.printing.qr import qr_svg
+
+    svg = str(qr_svg("https://canhgiac.example.org/j/123456"))
+    assert svg.startswith('<svg class="qr-code" role="img" aria-label="QR: ')
+    assert 'aria-label="QR: https://canhgiac.example.org/j/123456"' in svg

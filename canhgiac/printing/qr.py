@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from urllib.parse import urlsplit
 
-from markupsafe import Markup
+from markupsafe import Markup, escape
 
 __all__ = [
     "DEFAULT_PUBLIC_URL",
@@ -131,7 +131,9 @@ def build_url(public_url: str, kind: str, item_id: str, src: str | None = None) 
 def qr_svg(url: str, *, error_correction: str = "M") -> Markup:
     """The QR code for ``url`` as an inline ``<svg>`` element, black on white, sized by CSS
     (it fills its container's width)."""
-    return Markup(_qr_svg(url, error_correction))
+    label = escape(f"QR: {url}")
+    svg = _qr_svg(url, error_correction)
+    return Markup(svg.replace('role="img"', f'role="img" aria-label="{label}"', 1))
 
 
 @lru_cache(maxsize=256)

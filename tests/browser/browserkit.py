@@ -680,25 +680,7 @@ RESULTS = ("results.overview",)
 
 # Problems found in pages of other features, reported to their owners; each is an expected
 # failure of one check (PageType.known). Remove the entry once the page is fixed.
-QR_NO_NAME = (
-    "canhgiac/printing/qr.py qr_svg: the QR code <svg role=img> has no accessible name "
-    "(axe svg-img-alt, serious); add aria-label or <title>, or aria-hidden where the join "
-    "address is written next to it"
-)
-JOIN_CODE_WIDE = (
-    "static/live.css: at 200 % text the lobby's .join-info (flex-basis 14rem = 504 px) and the "
-    "join code (.join-code, 3rem with letter-spacing) are wider than a 360 px phone: the page "
-    "scrolls sideways to 484 px"
-)
-RESULTS_TABLES = (
-    "templates/results_*.html: the tables' scrolling wrapper (.table-wrap, overflow-x: auto) "
-    "cannot be reached by keyboard (axe scrollable-region-focusable, serious): give it "
-    'tabindex="0" and a role/label'
-)
-RESULTS_WIDE = (
-    "static/results.css: at 200 % text the period form's date fields (input#from, input#to) "
-    "are wider than a 360 px phone: the page scrolls sideways to 428 px"
-)
+# (None at the moment.)
 
 PAGE_TYPES: list[PageType] = [
     # The resident's pages, opened from a QR code or the home page.
@@ -723,42 +705,16 @@ PAGE_TYPES: list[PageType] = [
     # The trainer's pages (also used on the trainer's own phone).
     PageType("trainer-login", _goto("/t/login"), needs=LIVE),
     PageType("trainer-home", _trainer("/t/"), needs=LIVE),
-    PageType(
-        "live-control-lobby",
-        _live("control", "lobby"),
-        needs=LIVE,
-        known={"axe": QR_NO_NAME, "text_200": JOIN_CODE_WIDE},
-    ),
+    PageType("live-control-lobby", _live("control", "lobby"), needs=LIVE),
     PageType("live-control-question", _live("control", "open"), needs=LIVE),
     PageType("live-report", _live("report", "ended"), needs=LIVE),
     PageType("live-hands", _live("hands", "revealed"), needs=LIVE),
-    PageType(
-        "results-overview",
-        _trainer("/trainer/results"),
-        needs=RESULTS,
-        known={"axe": RESULTS_TABLES, "text_200": RESULTS_WIDE},
-    ),
-    PageType(
-        "results-quiz",
-        _results_quiz,
-        needs=("results.quiz",),
-        known={"axe": RESULTS_TABLES, "text_200": RESULTS_WIDE},
-    ),
-    PageType(
-        "results-sources",
-        _trainer("/trainer/results/sources"),
-        needs=("results.sources",),
-        known={"axe": RESULTS_TABLES, "text_200": RESULTS_WIDE},
-    ),
+    PageType("results-overview", _trainer("/trainer/results"), needs=RESULTS),
+    PageType("results-quiz", _results_quiz, needs=("results.quiz",)),
+    PageType("results-sources", _trainer("/trainer/results/sources"), needs=("results.sources",)),
     PageType("print", _print_page, needs=("printing.index",)),
     # The projector view: on the laptop, never on a phone.
-    PageType(
-        "live-screen-lobby",
-        _live("screen", "lobby"),
-        needs=LIVE,
-        device="laptop",
-        known={"axe": QR_NO_NAME},
-    ),
+    PageType("live-screen-lobby", _live("screen", "lobby"), needs=LIVE, device="laptop"),
     PageType("live-screen-question", _live("screen", "open"), needs=LIVE, device="laptop"),
     PageType("live-screen-revealed", _live("screen", "revealed"), needs=LIVE, device="laptop"),
     PageType("live-screen-ended", _live("screen", "ended"), needs=LIVE, device="laptop"),
