@@ -20,16 +20,11 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import http.cookies
 import os
 import random
-import re
 import secrets
 import shutil
-import signal
-import socket
 import sqlite3
-import subprocess
 import sys
 import tempfile
 import threading
@@ -37,68 +32,21 @@ import time
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from urllib.parse import urlencode
 
-ROOT = Path(__file__).resolve().parent.parent
-sys.path.insert(0, str(ROOT))
-
-HOST = "127.0.0.1"
-TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
-
-
-class Failed(Exception):
-    pass
-
-
-# -- servers ------------------------------------------------------------------------------
-
-
-def bare_server(port: int, workers: int, threads: int) -> None:
-    """The baseline: one trivial endpoint, the same gunicorn settings as `canhgiac serve`."""
-    from flask import Flask
-
-    from canhgiac.serve import KitServer, options
-
-    app = Flask("bare")
-
-    @app.get("/ping")
-    def ping() -> str:
-        return "ok"
-
-    KitServer(app, options(HOST, port, workers, threads)).run()
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def start(command: list[str], env: dict[str, str], port: int, log: Path) -> subprocess.Popen:  # type: ignore[type-arg]
-    with log.open("wb") as out:
-        proc = subprocess.Popen(
-            command, env=env, stdout=out, stderr=subprocess.STDOUT, start_new_session=True
-        )
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        if proc.poll() is not None:
-            raise Failed(f"server stopped:\n{log.read_text()[-2000:]}")
-        try:
-            with socket.create_connection((HOST, port), timeout=1):
-                return proc
-        except OSError:
-            time.sleep(0.2)
-    raise Failed(f"server on port {port} did not start")
-
-
-def stop(proc: subprocess.Popen) -> None:  # type: ignore[type-arg]
-    if proc.poll() is None:
-        os.killpg(proc.pid, signal.SIGINT)
-        try:
-            proc.wait(15)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            proc.wait(15)
+from harness import (
+    Client,
+    Column,
+    Failed,
+    Phone,
+    Trainer,
+    bare_command,
+    bare_server,
+    format_table,
+    free_port,
+    percentile,
+    start,
+    stop,
+)
 
 
 def write_quiz(content: Path, questions: int) -> None:
@@ -120,123 +68,7 @@ def write_quiz(content: Path, questions: int) -> None:
     (content / "quizzes" / "bench.yaml").write_text("\n".join(lines) + "\n", encoding="utf-8")
 
 
-# -- clients ------------------------------------------------------------------------------
-
-
-class Client:
-    """One browser: a keep-alive connection (reopened when the server closed it) and cookies."""
-
-    def __init__(self, port: int, timings: dict[str, list[float]], lock: threading.Lock) -> None:
-        self.port = port
-        self.conn: http.client.HTTPConnection | None = None
-        self.cookies: dict[str, str] = {}
-        self.timings = timings
-        self.lock = lock
-
-    def request(
-        self,
-        kind: str,
-        method: str,
-        path: str,
-        form: dict[str, object] | None = None,
-        headers: dict[str, str] | None = None,
-    ) -> tuple[int, http.client.HTTPResponse, str]:
-        sent = dict(headers or {})
-        body = None
-        if form is not None:
-            body = urlencode(form, doseq=True)
-            sent["Content-Type"] = "application/x-www-form-urlencoded"
-        if self.cookies:
-            sent["Cookie"] = "; ".join(f"{k}={v}" for k, v in self.cookies.items())
-        for attempt in range(2):
-            if self.conn is None:
-                self.conn = http.client.HTTPConnection(HOST, self.port, timeout=60)
-            began = time.perf_counter()
-            try:
-                self.conn.request(method, path, body=body, headers=sent)
-                response = self.conn.getresponse()
-                data = response.read()
-            except (http.client.RemoteDisconnected, ConnectionError, http.client.BadStatusLine):
-                self.conn.close()
-                self.conn = None
-                if attempt:
-                    raise
-                continue  # the server closed an idle keep-alive connection: reconnect once
-            elapsed = time.perf_counter() - began
-            break
-        with self.lock:
-            self.timings[kind].append(elapsed)
-        for header in response.headers.get_all("Set-Cookie") or []:
-            for name, morsel in http.cookies.SimpleCookie(header).items():
-                if morsel["max-age"] == "0" or morsel.value == "":
-                    self.cookies.pop(name, None)
-                else:
-                    self.cookies[name] = morsel.value
-        if response.getheader("Connection", "").lower() == "close":
-            self.conn.close()
-            self.conn = None
-        return response.status, response, data.decode("utf-8", "replace")
-
-    def expect(self, status: int, *args, **kwargs) -> tuple[http.client.HTTPResponse, str]:  # type: ignore[no-untyped-def]
-        got, response, text = self.request(*args, **kwargs)
-        if got != status:
-            raise Failed(f"{args[1]} {args[2]}: {got}, expected {status}")
-        return response, text
-
-
-class Phone(Client):
-    def __init__(self, n: int, port: int, code: str, timings, lock) -> None:  # type: ignore[no-untyped-def]
-        super().__init__(port, timings, lock)
-        self.n = n
-        self.code = code
-        self.etag: str | None = None
-        self.acknowledged: dict[str, str] = {}  # question id -> choice key first sent
-        self.doubles = 0
-
-    def join(self) -> None:
-        _, page = self.expect(200, "page", "GET", f"/j/{self.code}")
-        form = {
-            "csrf_token": TOKEN.search(page).group(1),
-            "code": self.code,
-            "nickname": f"P{self.n}",
-        }
-        self.expect(303, "join", "POST", "/j", form)
-
-    def poll(self) -> int:
-        headers = {"If-None-Match": self.etag} if self.etag else {}
-        status, response, _ = self.request("poll", "GET", f"/s/{self.code}/state", headers=headers)
-        if status == 200:
-            self.etag = response.getheader("ETag")
-        elif status != 304:
-            raise Failed(f"poll: {status}")
-        return status
-
-    def answer(self, double: bool) -> None:
-        _, page = self.expect(200, "page", "GET", f"/s/{self.code}")
-        values = re.findall(r'name="choice" value="([^"]+)"', page)
-        question = re.search(r'name="q" value="([^"]+)"', page)
-        if not values or not question:
-            raise Failed(f"phone {self.n}: no question form")
-        form = {
-            "csrf_token": TOKEN.search(page).group(1),
-            "n": re.search(r'name="n" value="(\d+)"', page).group(1),
-            "q": question.group(1),
-            "choice": values[self.n % len(values)],
-        }
-        self.expect(303, "answer", "POST", f"/s/{self.code}/answer", form)
-        self.acknowledged[question.group(1)] = str(form["choice"])
-        if double:
-            self.doubles += 1
-            other = dict(form, choice=values[(self.n + 1) % len(values)])
-            self.expect(303, "answer", "POST", f"/s/{self.code}/answer", other)
-
-
 # -- the run ------------------------------------------------------------------------------
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * (len(ordered) - 1))))] * 1000
 
 
 def run(args: argparse.Namespace, work: Path) -> int:
@@ -272,7 +104,7 @@ def run(args: argparse.Namespace, work: Path) -> int:
         )
         procs.append(
             start(
-                [sys.executable, __file__, "--bare-server", str(bare_port), *threads],
+                bare_command(bare_port, args.workers, args.threads),
                 env,
                 bare_port,
                 work / "bare.log",
@@ -288,22 +120,10 @@ def session(args: argparse.Namespace, live_port: int, bare_port: int, work: Path
     timings: dict[str, list[float]] = defaultdict(list)
     lock = threading.Lock()
     deadline = time.monotonic() + args.timeout
-    trainer = Client(live_port, defaultdict(list), threading.Lock())
-    _, page = trainer.expect(200, "t", "GET", "/t/login")
-    token = TOKEN.search(page).group(1)
-    form = {"csrf_token": token, "name": "bench", "password": "bench-password-123", "next": ""}
-    trainer.expect(303, "t", "POST", "/t/login", form)
-    response, _ = trainer.expect(
-        303, "t", "POST", "/t/sessions", {"csrf_token": token, "quiz": "bench", "kind": "none"}
-    )
-    session_id = response.getheader("Location").rstrip("/").rsplit("/", 1)[1]
-    _, page = trainer.expect(200, "t", "GET", f"/t/s/{session_id}")
-    code = re.search(r'class="join-code">(\d{6})<', page).group(1)
-
-    def press(action: str, n: int) -> None:
-        trainer.expect(
-            303, "t", "POST", f"/t/s/{session_id}/{action}", {"csrf_token": token, "n": n}
-        )
+    trainer = Trainer(live_port)
+    trainer.login("bench", "bench-password-123")
+    code = trainer.start_session("bench")
+    press = trainer.press
 
     phones = [Phone(i, live_port, code, timings, lock) for i in range(args.phones)]
     rng = random.Random(1)
@@ -395,7 +215,7 @@ def session(args: argparse.Namespace, live_port: int, bare_port: int, work: Path
         f"({sum(p.doubles for p in phones)} double submissions); request errors {len(errors)}"
     )
     base50, base99 = percentile(bare_timings["bare"], 50), percentile(bare_timings["bare"], 99)
-    print(f"{'request':<22}{'count':>7}{'p50 ms':>9}{'p99 ms':>9}{'p50/bare':>10}{'p99/bare':>10}")
+    rows: list[list[object]] = []
     for kind, label in (
         ("answer", "answer (POST)"),
         ("poll", "poll (state GET)"),
@@ -404,14 +224,18 @@ def session(args: argparse.Namespace, live_port: int, bare_port: int, work: Path
     ):
         values = timings[kind]
         p50, p99 = percentile(values, 50), percentile(values, 99)
-        print(
-            f"{label:<22}{len(values):>7}{p50:>9.1f}{p99:>9.1f}{p50 / base50:>10.1f}"
-            f"{p99 / base99:>10.1f}"
-        )
-    print(
-        f"{'bare Flask endpoint':<22}{len(bare_timings['bare']):>7}{base50:>9.1f}{base99:>9.1f}"
-        f"{1:>10.1f}{1:>10.1f}"
-    )
+        rows.append([label, len(values), p50, p99, p50 / base50, p99 / base99])
+    rows.append(["bare Flask endpoint", len(bare_timings["bare"]), base50, base99, 1, 1])
+    columns = [
+        Column("request", 22, left=True),
+        Column("count", 7),
+        Column("p50 ms", 9, ".1f"),
+        Column("p99 ms", 9, ".1f"),
+        Column("p50/bare", 10, ".1f"),
+        Column("p99/bare", 10, ".1f"),
+    ]
+    for line in format_table(columns, rows):
+        print(line)
     for line in errors[:10]:
         print("error:", line)
     expected = args.phones * args.questions

@@ -47,6 +47,13 @@ def render_markdown(text: str | None) -> Markup:
     """Markdown → sanitised HTML, ready to put in a template."""
     if not text:
         return Markup("")
+    return _render(str(text))
+
+
+#: Every view of a lesson renders the same Markdown again: keep the HTML of the texts seen (a
+#: pure function of the text; the shipped content has a few hundred).
+@lru_cache(maxsize=2048)
+def _render(text: str) -> Markup:
     md = _parser()
     env: dict[str, object] = {}
     tokens = md.parse(text, env)

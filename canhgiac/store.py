@@ -130,6 +130,14 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
+        # Reads need no transaction: on PostgreSQL, reading without one saves the BEGIN and
+        # ROLLBACK round trips (each statement sees what was committed, as it would in a READ
+        # COMMITTED transaction). SQLite reads run outside a transaction already.
+        self.reader = (
+            self.engine.execution_options(isolation_level="AUTOCOMMIT")
+            if self.engine.dialect.name == "postgresql"
+            else self.engine
+        )
 
     # -- schema ---------------------------------------------------------------------------
     def _alembic(self, connection: sa.Connection) -> AlembicConfig:
@@ -186,31 +194,36 @@ class Store:
         )
         with self.engine.begin() as conn:
             conn.execute(
-                attempts.insert().values(
-                    id=attempt.id,
-                    quiz_id=quiz_id,
-                    lang=lang,
-                    src=src,
-                    seed=attempt.seed,
-                    question_count=question_count,
-                    started_at=attempt.started_at,
-                )
+                _INSERT_ATTEMPT,
+                {
+                    "id": attempt.id,
+                    "quiz_id": quiz_id,
+                    "lang": lang,
+                    "src": src,
+                    "seed": attempt.seed,
+                    "question_count": question_count,
+                    "started_at": attempt.started_at,
+                },
             )
         return attempt
 
     def attempt(self, attempt_id: str) -> Attempt | None:
-        with self.engine.connect() as conn:
-            row = conn.execute(attempts.select().where(attempts.c.id == attempt_id)).first()
-        return Attempt(**row._mapping) if row else None
+        return self.attempt_and_answers(attempt_id)[0]
 
     def answers(self, attempt_id: str) -> dict[str, Answer]:
-        with self.engine.connect() as conn:
-            rows = conn.execute(
-                answers.select()
-                .where(answers.c.attempt_id == attempt_id)
-                .order_by(answers.c.position)
-            ).all()
-        return {r.question_id: _answer(r) for r in rows}
+        return self.attempt_and_answers(attempt_id)[1]
+
+    def attempt_and_answers(self, attempt_id: str) -> tuple[Attempt | None, dict[str, Answer]]:
+        """The attempt (None if unknown) and its answers, in one query: what every question,
+        answer and result page reads."""
+        with self.reader.connect() as conn:
+            rows = conn.execute(_ATTEMPT_AND_ANSWERS, {"attempt_id": attempt_id}).all()
+        if not rows:
+            return None, {}
+        # The two tables have no column name in common.
+        attempt = Attempt(**{c.name: rows[0]._mapping[c.name] for c in attempts.c})
+        found = {r.question_id: _answer(r) for r in rows if r.question_id is not None}
+        return attempt, found
 
     def record_answer(
         self,
@@ -235,40 +248,31 @@ class Store:
             raise ValueError(f"credit must be 0-100, not {credit}")
         now = utcnow()
         keys = ",".join(sorted(set(choices)))
-        open_attempt = sa.select(
-            sa.literal(attempt_id),
-            sa.literal(question_id),
-            sa.literal(position),
-            sa.literal(keys),
-            sa.literal(correct),
-            sa.literal(now, sa.DateTime),
-            sa.literal(credit, sa.SmallInteger),
-        ).where(sa.exists().where(attempts.c.id == attempt_id, attempts.c.finished_at.is_(None)))
         created = False
         try:
             with self.engine.begin() as conn:
                 inserted = conn.execute(
-                    answers.insert()
-                    .from_select(
-                        [
-                            "attempt_id",
-                            "question_id",
-                            "position",
-                            "choices",
-                            "correct",
-                            "answered_at",
-                            "credit",
-                        ],
-                        open_attempt,
-                    )
-                    .returning(answers.c.question_id)
+                    _INSERT_ANSWER,
+                    {
+                        "attempt_id": attempt_id,
+                        "question_id": question_id,
+                        "position": position,
+                        "choices": keys,
+                        "correct": correct,
+                        "answered_at": now,
+                        "credit": credit,
+                    },
                 ).first()
                 created = inserted is not None
                 if created:
                     self._finish_if_complete(conn, attempt_id, now)
         except IntegrityError:
             created = False
-        with self.engine.connect() as conn:
+        if created:
+            # Stored just now, as given: no need to read it back.
+            stored = Answer(question_id, position, _keys(keys), bool(correct), now, credit)
+            return stored, True
+        with self.reader.connect() as conn:
             row = conn.execute(
                 answers.select().where(
                     answers.c.attempt_id == attempt_id, answers.c.question_id == question_id
@@ -285,38 +289,71 @@ class Store:
 
     @staticmethod
     def _finish_if_complete(conn: sa.Connection, attempt_id: str, now: datetime) -> None:
-        answered = (
-            sa.select(sa.func.count())
-            .select_from(answers)
-            .where(answers.c.attempt_id == attempt_id)
-            .scalar_subquery()
-        )
-        right = (
-            sa.select(sa.func.count())
-            .select_from(answers)
-            .where(answers.c.attempt_id == attempt_id, answers.c.correct.is_(True))
-            .scalar_subquery()
-        )
-        conn.execute(
-            attempts.update()
-            .where(
-                attempts.c.id == attempt_id,
-                attempts.c.finished_at.is_(None),
-                answered >= attempts.c.question_count,
-            )
-            .values(finished_at=now, score=right)
-        )
+        conn.execute(_FINISH_IF_COMPLETE, {"attempt_id": attempt_id, "now": now})
+
+
+def _keys(stored: str) -> frozenset[str]:
+    return frozenset(k for k in stored.split(",") if k)
 
 
 def _answer(row: sa.Row) -> Answer:
     return Answer(
         question_id=row.question_id,
         position=row.position,
-        choices=frozenset(k for k in row.choices.split(",") if k),
+        choices=_keys(row.choices),
         correct=bool(row.correct),
         answered_at=row.answered_at,
         credit=row.credit,
     )
+
+
+# The statements of every quiz start, question, answer and result page, built once.
+_INSERT_ATTEMPT = attempts.insert()
+_ATTEMPT_ID = sa.bindparam("attempt_id", type_=sa.String)
+#: The attempt's columns, then one row per answer (or one row of NULLs when none).
+_ATTEMPT_AND_ANSWERS = (
+    sa.select(attempts, answers)
+    .select_from(attempts.outerjoin(answers, answers.c.attempt_id == attempts.c.id))
+    .where(attempts.c.id == _ATTEMPT_ID)
+    .order_by(answers.c.position)
+)
+#: The answer, only while its attempt is open (unfinished); returns the question id if stored.
+_INSERT_ANSWER = (
+    answers.insert()
+    .from_select(
+        ["attempt_id", "question_id", "position", "choices", "correct", "answered_at", "credit"],
+        sa.select(
+            _ATTEMPT_ID,
+            sa.bindparam("question_id", type_=sa.String),
+            sa.bindparam("position", type_=sa.Integer),
+            sa.bindparam("choices", type_=sa.String),
+            sa.bindparam("correct", type_=sa.Boolean),
+            sa.bindparam("answered_at", type_=sa.DateTime),
+            sa.bindparam("credit", type_=sa.SmallInteger),
+        ).where(sa.exists().where(attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None))),
+    )
+    .returning(answers.c.question_id)
+)
+#: Finish and score the attempt once every question is answered.
+_FINISH_IF_COMPLETE = (
+    attempts.update()
+    .where(
+        attempts.c.id == _ATTEMPT_ID,
+        attempts.c.finished_at.is_(None),
+        sa.select(sa.func.count())
+        .select_from(answers)
+        .where(answers.c.attempt_id == _ATTEMPT_ID)
+        .scalar_subquery()
+        >= attempts.c.question_count,
+    )
+    .values(
+        finished_at=sa.bindparam("now", type_=sa.DateTime),
+        score=sa.select(sa.func.count())
+        .select_from(answers)
+        .where(answers.c.attempt_id == _ATTEMPT_ID, answers.c.correct.is_(True))
+        .scalar_subquery(),
+    )
+)
 
 
 def init_app(app: Flask) -> None:

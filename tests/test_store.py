@@ -106,6 +106,19 @@ def test_answers_are_idempotent_and_finish_the_attempt(store: Store) -> None:
     assert len(store.answers(a.id)) == 2
 
 
+def test_an_attempt_and_its_answers_are_read_together(store: Store) -> None:
+    a = store.create_attempt("otp", lang="vi", src="loa", question_count=3)
+    assert store.attempt_and_answers(a.id) == (a, {})
+    store.record_answer(a.id, "q2", position=2, choices=["b"], correct=False)
+    first, _ = store.record_answer(a.id, "q1", position=1, choices=["c", "a"], correct=True)
+    attempt, answers = store.attempt_and_answers(a.id)
+    assert attempt == a
+    assert list(answers) == ["q1", "q2"]  # in question order
+    assert answers["q1"] == first  # what record_answer returned is what was stored
+    assert (store.attempt(a.id), store.answers(a.id)) == (attempt, answers)
+    assert store.attempt_and_answers("nope") == (None, {})
+
+
 def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
     with pytest.raises(KeyError):
         store.record_answer("missing", "q1", position=1, choices=["a"], correct=True)

@@ -17,7 +17,7 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..config import ROOT
 from ..markup import render_markdown
-from . import errors, health, home, i18n, lessons, live, printing, quiz, results, trainer
+from . import errors, health, home, i18n, lessons, live, pages, printing, quiz, results, trainer
 
 __all__ = ["init_app"]
 
@@ -41,6 +41,7 @@ def init_app(app: Flask) -> None:
     app.config["BABEL_DEFAULT_LOCALE"] = "vi"
     app.config["BABEL_TRANSLATION_DIRECTORIES"] = str(ROOT / "translations")
     Babel(app, locale_selector=i18n.current_language)
+    i18n.install_template_gettext(app)
     csrf.init_app(app)
     # gzip/brotli for pages, CSS and JS: residents pay for every byte of mobile data.
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
@@ -48,6 +49,7 @@ def init_app(app: Flask) -> None:
 
     for module in (i18n, errors, home, lessons, quiz, printing, results, live, trainer, health):
         app.register_blueprint(module.bp)
+    pages.init_app(app)
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

@@ -10,7 +10,9 @@ from __future__ import annotations
 from urllib.parse import urlencode
 
 from babel import Locale, UnknownLocaleError
-from flask import Blueprint, Response, current_app, g, has_request_context, request
+from babel.support import NullTranslations
+from flask import Blueprint, Flask, Response, current_app, g, has_request_context, request
+from flask_babel import get_translations
 from werkzeug.exceptions import HTTPException
 from werkzeug.routing import RequestRedirect
 
@@ -49,6 +51,28 @@ def current_language() -> str:
     lang = chosen or _valid(request.cookies.get(COOKIE)) or languages()[0]
     g.lang = lang
     return lang
+
+
+def _translations() -> NullTranslations:
+    """The translations of this request's language, looked up once per request (Flask-Babel
+    looks them up again at every call, and a page has dozens of `_()`), kept next to the
+    language itself (see current_language)."""
+    found = g.get("lang_translations")
+    if found is None:
+        found = g.lang_translations = get_translations()
+    return found  # type: ignore[no-any-return]
+
+
+def install_template_gettext(app: Flask) -> None:
+    """`_()`, `ngettext()`... in templates, as Flask-Babel installs them, with the request's
+    translations found once."""
+    app.jinja_env.install_gettext_callables(  # type: ignore[attr-defined]
+        gettext=lambda s: _translations().ugettext(s),
+        ngettext=lambda s, p, n: _translations().ungettext(s, p, n),
+        newstyle=True,
+        pgettext=lambda c, s: _translations().upgettext(c, s),
+        npgettext=lambda c, s, p, n: _translations().unpgettext(c, s, p, n),
+    )
 
 
 def native_name(code: str) -> str:

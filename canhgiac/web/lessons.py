@@ -7,6 +7,7 @@ from flask_babel import format_date
 
 from .. import get_catalog
 from .i18n import current_language
+from .pages import shared_page
 
 bp = Blueprint("lessons", __name__)
 
@@ -22,9 +23,13 @@ def lesson(lesson_id: str) -> str:
     if found is None:
         abort(404)
     quiz = catalog.quizzes.get(found.quiz) if found.quiz else None
-    return render_template(
-        "lesson.html",
-        lesson=found,
-        quiz=quiz,
-        reviewed=format_date(found.reviewed, format=DATE_FORMATS.get(current_language(), "long")),
+    return shared_page(
+        lambda: render_template(
+            "lesson.html",
+            lesson=found,
+            quiz=quiz,
+            reviewed=format_date(
+                found.reviewed, format=DATE_FORMATS.get(current_language(), "long")
+            ),
+        )
     )

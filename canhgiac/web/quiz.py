@@ -127,14 +127,14 @@ def _remember(attempt_id: str) -> None:
     session[SESSION_KEY] = ids[-MAX_REMEMBERED:]
 
 
-def _attempt_or_400(quiz: Quiz, attempt_id: str) -> Attempt:
-    """The attempt, if this browser started it for this quiz."""
+def _attempt_or_400(quiz: Quiz, attempt_id: str) -> tuple[Attempt, dict[str, Answer]]:
+    """The attempt, if this browser started it for this quiz, and its answers."""
     if attempt_id not in _remembered():
         abort(400)
-    attempt = get_store().attempt(attempt_id)
+    attempt, answers = get_store().attempt_and_answers(attempt_id)
     if attempt is None or attempt.quiz_id != quiz.id:
         abort(400)
-    return attempt
+    return attempt, answers
 
 
 def ordered_choices(attempt: Attempt, question: Question) -> list[Choice]:
@@ -252,10 +252,9 @@ def _render_question(
 @bp.get("/q/<quiz_id>/a/<attempt_id>/<int:n>")
 def question(quiz_id: str, attempt_id: str, n: int) -> str | BaseResponse:
     quiz = _quiz_or_404(quiz_id)
-    attempt = _attempt_or_400(quiz, attempt_id)
+    attempt, answers = _attempt_or_400(quiz, attempt_id)
     if not 1 <= n <= len(quiz.questions):
         abort(404)
-    answers = get_store().answers(attempt.id)
     if attempt.finished and quiz.questions[n - 1].id not in answers:
         return redirect(_result_url(quiz, attempt))
     return _render_question(quiz, attempt, n, answers)
@@ -264,12 +263,10 @@ def question(quiz_id: str, attempt_id: str, n: int) -> str | BaseResponse:
 @bp.post("/q/<quiz_id>/a/<attempt_id>/<int:n>")
 def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseResponse:
     quiz = _quiz_or_404(quiz_id)
-    attempt = _attempt_or_400(quiz, attempt_id)
+    attempt, answers = _attempt_or_400(quiz, attempt_id)
     if not 1 <= n <= len(quiz.questions):
         abort(400)
     question = quiz.questions[n - 1]
-    store = get_store()
-    answers = store.answers(attempt.id)
     if question.id in answers:
         # A resubmit from the back button: keep the first answer and show its feedback.
         return _see_other(_question_url(quiz, attempt, n))
@@ -297,7 +294,7 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
         grade = scenario.grade(verdict, tapped)
         keys, credit = set(scenario_keys(verdict, tapped)), grade.credit
     try:
-        store.record_answer(
+        get_store().record_answer(
             attempt.id,
             question.id,
             position=n,
@@ -328,8 +325,7 @@ def score_message(score: int, total: int) -> str:
 @bp.get("/q/<quiz_id>/a/<attempt_id>/result")
 def result(quiz_id: str, attempt_id: str) -> str | BaseResponse:
     quiz = _quiz_or_404(quiz_id)
-    attempt = _attempt_or_400(quiz, attempt_id)
-    answers = get_store().answers(attempt.id)
+    attempt, answers = _attempt_or_400(quiz, attempt_id)
     if not attempt.finished:
         return redirect(_question_url(quiz, attempt, _first_unanswered(quiz, answers) or 1))
     review = [
