@@ -24,14 +24,18 @@ def _parse_languages(ctx: click.Context, param: click.Parameter, value: str) -> 
     return codes
 
 
-@click.command("validate")
-@click.option(
+#: --content, shared by the commands that read a content folder.
+content_option = click.option(
     "--content",
     "content",
     type=click.Path(file_okay=False, path_type=Path),
     default=None,
     help="The content folder holding lessons/ and quizzes/ (default: the shipped content).",
 )
+
+
+@click.command("validate")
+@content_option
 @click.option(
     "--strict", is_flag=True, help="Treat warnings (such as a missing translation) as errors."
 )
@@ -58,13 +62,7 @@ def validate_command(content: Path | None, strict: bool, languages: tuple[str, .
 
 
 @click.command("contents")
-@click.option(
-    "--content",
-    "content",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=None,
-    help="The content folder holding lessons/ and quizzes/ (default: the shipped content).",
-)
+@content_option
 def contents_command(content: Path | None) -> None:
     """Print a Markdown listing of the lessons and quizzes (the page docs/content-pack.md)."""
     from .listing import pack_listing
