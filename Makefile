@@ -56,6 +56,9 @@ translations: setup-test
 ## bench: the benchmarks (each compares against a baseline measured in the same run)
 bench: setup-test
 	$(BIN)/python bench/print_pack.py
+	$(BIN)/python bench/live_session.py
+	$(BIN)/python bench/results_overview.py
+	bash .ci/with-postgres $(BIN)/python bench/load.py --db both
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .ruff_cache test-artifacts tests/browser/node_modules
