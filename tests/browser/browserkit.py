@@ -23,6 +23,7 @@ from urllib.parse import urlencode, urlsplit
 import pytest
 from flask import Flask, got_request_exception
 from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 HERE = Path(__file__).resolve().parent
@@ -253,7 +254,14 @@ def screenshot(page: Page, test_name: str, label: str, *, full_page: bool = True
     """Save test-artifacts/screenshots/<test-name>-<label>.png for a person to look at."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     path = SCREENSHOTS / f"{slug(test_name)}-{slug(label)}.png"
-    page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
+    page.wait_for_load_state()
+    try:
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
+    except PlaywrightTimeoutError:
+        # A live page may reload itself (live.js) just as the picture is taken: once more,
+        # on the page it settled on.
+        page.wait_for_load_state()
+        page.screenshot(path=str(path), full_page=full_page, animations="disabled", scale="css")
     return path
 
 
@@ -420,7 +428,10 @@ def tick(page: Page, fields: list[tuple[str, str]], *, finger: bool = False) -> 
 
 
 def submit_answer(page: Page, *, finger: bool = False) -> None:
-    press(page.locator("main form [type=submit]"), finger)
+    """Send the answer form and wait for the page it leads to (a plain form POST: waiting for
+    the load state alone could return before the navigation starts)."""
+    with page.expect_navigation():
+        press(page.locator("main form [type=submit]"), finger)
     page.wait_for_load_state()
 
 

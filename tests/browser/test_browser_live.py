@@ -32,7 +32,8 @@ def control(page: Page, action: str) -> None:
     button = page.locator(f"form[action*='/{action}'] [type=submit]").first
     if not button.is_visible():  # "End the session now" sits under "Options and ending"
         page.locator("details.more-controls > summary").click()
-    button.click()
+    with page.expect_navigation():
+        button.click()
     page.wait_for_load_state()
 
 
@@ -105,6 +106,7 @@ def test_a_live_session_round(contexts: Contexts, live_server: LiveServer, shoot
     expect(screen.locator("h1.prompt")).to_have_text(first.prompt.get("vi"), **wait)
     shoot(screen, "projector-question", full_page=False)
     answer(phone_a, first, right=True)
+    expect(phone_a.locator(".verdict-sent")).to_be_visible()
     shoot(phone_a, "phone-a-answered")
     answer(phone_b, first, right=False)
     expect(phone_b.locator(".verdict-sent")).to_be_visible()
