@@ -308,15 +308,25 @@ class ClientProcess:
         return True
 
     def prepare(self, browsers: int, deadline: float) -> dict[str, object]:
-        """Give each thread `browsers` browsers holding a CSRF token (for the quiz starts)."""
+        """Give each thread `browsers` browsers holding a CSRF token (for the answers): each
+        starts one quiz and opens its first question, as a resident does."""
         quiz_ids = sorted(self.content.quizzes)
 
         def job(slot: Slot) -> None:
             if len(slot.fresh) >= browsers:
                 raise Exhausted
             browser = Browser(slot, self.ports["app"])
-            _, page = browser.expect(200, "setup", "GET", f"/q/{quiz_ids[slot.n % len(quiz_ids)]}")
+            quiz = quiz_ids[slot.n % len(quiz_ids)]
+            response, _ = browser.expect(303, "setup", "POST", f"/q/{quiz}/start", {"src": ""})
+            _, page = browser.expect(200, "setup", "GET", location(response))
             browser.csrf = TOKEN.search(page).group(1)
+            found = LOCATION.search(location(response))
+            if not found:
+                raise Failed(f"start: unexpected Location {location(response)!r}")
+            slot.attempts.append(
+                AttemptRef(browser, quiz, found.group(2), len(self.content.quizzes[quiz]))
+            )
+            browser.started = 1
             slot.fresh.append(browser)
 
         self.run(job, self.slots, 0, deadline)
@@ -352,7 +362,7 @@ class ClientProcess:
         browser = slot.fresh[0]
         slot.counter += 1
         _lesson, quiz = self.content.lessons[slot.counter % len(self.content.lessons)]
-        form = {"csrf_token": browser.csrf, "src": f"cho-{slot.counter % SOURCES}"}
+        form = {"src": f"cho-{slot.counter % SOURCES}"}  # no token: see canhgiac/web/origin.py
         response, _ = browser.expect(303, "start", "POST", f"/q/{quiz}/start", form)
         found = LOCATION.search(location(response))
         if not found:
@@ -408,7 +418,7 @@ class ClientProcess:
         browser.expect(200, "home", "GET", "/")
         browser.expect(200, "lesson", "GET", f"/l/{lesson}")
         _, page = browser.expect(200, "intro", "GET", f"/q/{quiz}?src=cho-{slot.counter % SOURCES}")
-        form = {"csrf_token": TOKEN.search(page).group(1), "src": SRC_FIELD.search(page).group(1)}
+        form = {"src": SRC_FIELD.search(page).group(1)}
         response, _ = browser.expect(303, "start", "POST", f"/q/{quiz}/start", form)
         url = location(response)
         while True:

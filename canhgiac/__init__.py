@@ -35,16 +35,17 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
 
     store.init_app(app)
 
-    proxies = int(app.config.get("PROXY_FIX") or 0)
-    if proxies:
-        # Behind nginx: take the client's scheme and address from the proxy's headers.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
-
     from . import web
 
     web.init_app(app)
+
+    proxies = int(app.config.get("PROXY_FIX") or 0)
+    if proxies:
+        # Behind nginx: take the client's scheme and address from the proxy's headers (before
+        # anything else looks at the request, the kept pages included).
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

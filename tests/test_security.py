@@ -6,7 +6,9 @@ sends every form, so pages added later are covered without a new line here.
 - every cookie HttpOnly and SameSite, and Secure when SESSION_COOKIE_SECURE is set (by the
   config file or the environment, for a site behind HTTPS);
 - CSRF: every form that changes something carries a token, and is refused without one (or with
-  a wrong or someone else's) with a 400 page, changing nothing in the database;
+  a wrong or someone else's) with a 400 page, changing nothing in the database; but the quiz
+  start, whose form is on a page kept the same for everyone: it is refused when the browser
+  says another site sent it (403, nothing changed);
 - Markdown from content files sanitised on the real lesson page;
 - YAML: an alias bomb and a 50 MB file are refused quickly by `canhgiac validate`, with the
   exact messages.
@@ -38,6 +40,17 @@ from canhgiac import create_app
 from conftest import DEMO_CONTENT
 
 CSRF_TITLE_VI = "Trang này đã hết hạn"  # "This page has expired", the CSRF error page
+REFUSED_TITLE_VI = "Đường dẫn hoặc biểu mẫu này không dùng được"  # "...did not work"
+#: POST endpoints checked by the browser's Fetch metadata and Origin (web/origin.py) instead
+#: of a token: their form is on a page served the same to everyone.
+BY_ORIGIN = {"quiz.start"}
+#: What a browser sends with a form another site made it post.
+CROSS_SITE = (
+    {"Sec-Fetch-Site": "cross-site"},
+    {"Sec-Fetch-Site": "same-site"},
+    {"Origin": "https://evil.example"},
+    {"Origin": "null"},
+)
 REFERRER_POLICIES = {
     "no-referrer",
     "same-origin",
@@ -145,13 +158,13 @@ def test_security_headers_on_errors_files_and_json(tmp_path: Path) -> None:
     responses = {
         "404": client.get("/no-such-page"),
         "405": client.get("/q/demo-otp/start"),
-        "400 csrf": client.post("/q/demo-otp/start", data={}),
+        "400 csrf": client.post("/q/demo-otp/start", headers={"Origin": "null"}),
         "413": client.post("/q/demo-otp/start", data={"x": "y" * 70_000}),
         "500": client.get("/test-crash"),
         "static": client.get(html.unescape(css.group(1))),
         "json": client.get("/healthz"),
     }
-    expected = {"404": 404, "405": 405, "400 csrf": 400, "413": 413, "500": 500}
+    expected = {"404": 404, "405": 405, "400 csrf": 403, "413": 413, "500": 500}
     problems = []
     for name, response in responses.items():
         assert response.status_code == expected.get(name, 200), name
@@ -245,12 +258,49 @@ def database(app: Flask) -> dict[str, list[tuple[Any, ...]]]:
         }
 
 
+def endpoint(app: Flask, action: str) -> str:
+    return app.url_map.bind("localhost").match(urlsplit(action).path, method="POST")[0]
+
+
 def test_every_post_form_carries_a_token_and_works_with_it(site: Site) -> None:
     assert len(site.crawl.forms) >= 5
+    by_origin = 0
     for sent in site.crawl.forms:
-        assert "csrf_token" in sent.form.hidden, sent.form.action
+        if endpoint(site.app, sent.form.action) in BY_ORIGIN:
+            assert "csrf_token" not in sent.form.hidden, sent.form.action
+            by_origin += 1
+        else:
+            assert "csrf_token" in sent.form.hidden, sent.form.action
         if sent.status:  # 0: not sent (logging out)
             assert sent.status < 400, (sent.form.action, sent.status)
+    assert by_origin >= 1
+
+
+def test_a_form_kept_for_everyone_is_refused_from_another_site(site: Site) -> None:
+    """The quiz start (no token: its page is the same for everyone) refuses what the browser
+    says another site sent, with the error page in Vietnamese, and changes nothing; from this
+    site, or from no browser, it starts a quiz."""
+    forms = [s for s in site.crawl.forms if endpoint(site.app, s.form.action) in BY_ORIGIN]
+    assert forms
+    client = site.app.test_client()
+    before = database(site.app)
+    failures = []
+    for sent in forms:
+        data = crawl.form_data(sent.form, {})
+        for headers in CROSS_SITE:
+            response = client.post(sent.form.action, data=data, headers=headers)
+            text = response.get_data(as_text=True)
+            if response.status_code != 403 or f"<h1>{REFUSED_TITLE_VI}</h1>" not in text:
+                failures.append(f"{sent.form.action} with {headers}: {response.status_code}")
+    assert failures == []
+    assert database(site.app) == before
+    action = forms[0].form.action
+    for headers in (
+        {"Sec-Fetch-Site": "same-origin"},
+        {"Origin": "http://localhost"},
+        {},
+    ):
+        assert client.post(action, headers=headers).status_code == 303, headers
 
 
 def test_every_post_form_is_refused_without_a_valid_token(site: Site) -> None:
@@ -258,11 +308,13 @@ def test_every_post_form_is_refused_without_a_valid_token(site: Site) -> None:
     another browser: 400, the "page has expired" page, and nothing changed."""
     client = site.client
     stranger = site.app.test_client()
-    other_token = crawl.parse(stranger.get("/q/demo-otp").get_data(as_text=True)).forms[0]
+    other_token = crawl.parse(stranger.get("/t/login").get_data(as_text=True)).forms[0]
     foreign = other_token.hidden["csrf_token"]
     before = database(site.app)
     failures = []
     for sent in site.crawl.forms:
+        if endpoint(site.app, sent.form.action) in BY_ORIGIN:
+            continue  # see test_a_form_kept_for_everyone_is_refused_from_another_site
         data = crawl.form_data(sent.form, {})
         good = data.get("csrf_token", "")
         for label, token in (("none", None), ("made up", good[::-1]), ("foreign", foreign)):
@@ -291,8 +343,10 @@ def test_every_post_route_is_refused_without_a_token(site: Site) -> None:
             path = site.app.url_map.bind("localhost").build(rule.endpoint, args, method="POST")
         except Exception:  # noqa: BLE001 - a converter that refuses the value: use a plain one
             path = re.sub(r"<(?:[^:>]+:)?([^>]+)>", "1", rule.rule)
-        response = client.post(path, data={"n": "1"})
-        if response.status_code != 400:
+        by_origin = rule.endpoint in BY_ORIGIN
+        headers = {"Sec-Fetch-Site": "cross-site"} if by_origin else {}
+        response = client.post(path, data={"n": "1"}, headers=headers)
+        if response.status_code != (403 if by_origin else 400):
             failures.append(f"{rule.endpoint} {path}: {response.status_code}")
     assert failures == []
     assert database(site.app) == before

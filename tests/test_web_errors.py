@@ -55,14 +55,30 @@ def test_400_title_in_both_languages(client: FlaskClient) -> None:
 
 
 def test_missing_csrf_token(app: Flask, client: FlaskClient) -> None:
-    response = client.post("/q/demo-otp/start", data={"src": "cho"})
+    b = Browser(client)
+    b.get("/q/demo-otp")
+    b.submit("/start")
+    answer_url = b.url
+    response = client.post(answer_url, data={"choice": "a"})
     assert response.status_code == 400
     assert title(response) == "Trang này đã hết hạn"
     assert "Hãy mở lại trang và thử lại một lần nữa." in response.get_data(as_text=True)
-    response = client.post("/q/demo-otp/start?lang=en")
+    response = client.post(f"{answer_url}?lang=en", data={"choice": "a"})
     assert response.status_code == 400
     assert title(response) == "This page has expired"
     assert "Please open the page again and try once more." in response.get_data(as_text=True)
+
+
+def test_a_quiz_started_from_another_site(client: FlaskClient) -> None:
+    cross = {"Sec-Fetch-Site": "cross-site"}
+    response = client.post("/q/demo-otp/start", data={"src": "cho"}, headers=cross)
+    assert response.status_code == 403
+    assert title(response) == "Đường dẫn hoặc biểu mẫu này không dùng được"
+    assert "Hãy quay về trang chủ và thử lại." in response.get_data(as_text=True)
+    response = client.post("/q/demo-otp/start?lang=en", headers={"Origin": "https://evil.example"})
+    assert response.status_code == 403
+    assert title(response) == "This link or form did not work"
+    assert "Please go back to the home page and try again." in response.get_data(as_text=True)
 
 
 def test_wrong_csrf_token_on_an_answer(app: Flask, client: FlaskClient) -> None:

@@ -58,7 +58,9 @@ def test_security_headers(client: FlaskClient) -> None:
 
 
 def test_session_cookie_flags(client: FlaskClient) -> None:
-    response = client.get("/q/demo-otp")
+    # The page a QR code opens sets no cookie; starting the quiz sets the session cookie.
+    assert client.get("/q/demo-otp?src=cho").headers.getlist("Set-Cookie") == []
+    response = client.post("/q/demo-otp/start")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
 

@@ -1,16 +1,19 @@
-"""Pages that are the same for every reader (home, lessons) are rendered once and then kept:
-per address, language and static files, never when the rendering touched the session."""
+"""Pages that are the same for every reader (home, lessons, quiz introductions) are rendered
+once and then kept: per address, language and static files, never when the rendering touched
+the session; and the whole answer is then served again without running Flask (KeptPages)."""
 
 from __future__ import annotations
 
+import gzip
 import os
 from pathlib import Path
 
+import brotli
 import pytest
-from flask import Flask, render_template_string, template_rendered
+from flask import Flask, render_template_string, request_started, template_rendered
 from flask.testing import FlaskClient
 
-from canhgiac.web.pages import EXTENSION_KEY, Pages, shared_page
+from canhgiac.web.pages import EXTENSION_KEY, Kit, Pages, choose_encoding, shared_page
 
 
 @pytest.fixture
@@ -70,7 +73,8 @@ def test_a_page_that_touched_the_session_is_not_kept(app: Flask, client: FlaskCl
     first = client.get("/_form").get_data(as_text=True)
     second = client.get("/_form").get_data(as_text=True)
     assert first and second
-    assert len(app.extensions[EXTENSION_KEY]._pages) == 0
+    kit: Kit = app.extensions[EXTENSION_KEY]
+    assert len(kit.pages) == 0 and len(kit.answers.pages) == 0
 
 
 def test_a_changed_static_file_gives_pages_with_its_new_address(
@@ -81,6 +85,7 @@ def test_a_changed_static_file_gives_pages_with_its_new_address(
     css = static / "app.css"
     css.write_text("body { color: black }", encoding="utf-8")
     app.static_folder = str(static)
+    app.extensions[EXTENSION_KEY].static_state.interval = 0  # looked at on every request
     before = client.get("/").get_data(as_text=True)
     css.write_text("body { color: navy }", encoding="utf-8")
     stat = css.stat()
@@ -105,3 +110,108 @@ def test_the_store_of_pages_is_bounded() -> None:
     pages.put("c", "C")
     assert pages.get("b") is None
     assert (pages.get("a"), pages.get("c")) == ("A", "C")
+
+
+# -- whole answers, served without Flask ----------------------------------------------------
+
+
+@pytest.fixture
+def flask_requests(app: Flask):  # type: ignore[no-untyped-def]
+    """The paths of the requests that reached Flask, in order."""
+    paths: list[str] = []
+
+    def record(sender, **_extra):  # type: ignore[no-untyped-def]
+        from flask import request
+
+        paths.append(request.full_path.rstrip("?"))
+
+    request_started.connect(record, app)
+    yield paths
+    request_started.disconnect(record, app)
+
+
+def test_a_kept_answer_is_served_without_flask(client: FlaskClient, flask_requests) -> None:  # type: ignore[no-untyped-def]
+    first = client.get("/q/demo-otp?src=cho", headers={"Accept-Encoding": "identity"})
+    again = client.get("/q/demo-otp?src=cho", headers={"Accept-Encoding": "identity"})
+    assert flask_requests == ["/q/demo-otp?src=cho"]
+    assert again.status_code == 200
+    assert again.get_data() == first.get_data()
+    assert 'name="src" value="cho"' in again.get_data(as_text=True)
+    assert int(again.headers["Content-Length"]) == len(again.get_data())
+    assert "Content-Encoding" not in again.headers
+    assert again.headers["Vary"] == "Cookie, Accept-Encoding"
+    for name in ("Content-Type", "Content-Security-Policy", "X-Frame-Options", "Referrer-Policy"):
+        assert again.headers[name] == first.headers[name], name
+    assert again.headers.getlist("Set-Cookie") == []
+    # another label is another address
+    client.get("/q/demo-otp?src=truong")
+    assert flask_requests[-1] == "/q/demo-otp?src=truong"
+
+
+def test_each_reader_gets_the_encoding_it_takes(client: FlaskClient, flask_requests) -> None:  # type: ignore[no-untyped-def]
+    plain = client.get("/l/demo-otp", headers={"Accept-Encoding": ""}).get_data()
+    br = client.get("/l/demo-otp", headers={"Accept-Encoding": "gzip, deflate, br"})
+    gz = client.get("/l/demo-otp", headers={"Accept-Encoding": "gzip;q=1.0, br;q=0"})
+    assert flask_requests == ["/l/demo-otp"]
+    assert br.headers["Content-Encoding"] == "br"
+    assert brotli.decompress(br.get_data()) == plain
+    assert gz.headers["Content-Encoding"] == "gzip"
+    assert gzip.decompress(gz.get_data()) == plain
+    assert len(br.get_data()) < len(gz.get_data()) < len(plain) / 2
+
+
+@pytest.mark.parametrize(
+    ("accept", "coding"),
+    [
+        ("", "identity"),
+        ("identity", "identity"),
+        ("gzip, deflate", "gzip"),
+        ("gzip, deflate, br, zstd", "br"),
+        ("br;q=0, gzip", "gzip"),
+        ("*", "br"),
+        ("deflate", "identity"),
+    ],
+)
+def test_choose_encoding(accept: str, coding: str) -> None:
+    assert choose_encoding(accept) == coding
+
+
+def test_what_sets_a_cookie_or_is_personal_reaches_flask_each_time(
+    client: FlaskClient, flask_requests
+) -> None:  # type: ignore[no-untyped-def]
+    # ?lang=en sets the language cookie (the test client then sends it back) ...
+    assert "lang=en" in client.get("/?lang=en").headers["Set-Cookie"]
+    # ... and with the cookie set, the same address has nothing more to set: kept from then on.
+    english = client.get("/?lang=en").get_data()
+    assert client.get("/?lang=en").get_data() == english
+    assert flask_requests == ["/?lang=en", "/?lang=en"]
+    # the cookie chooses the page for the plain address
+    assert "Online fraud" in client.get("/").get_data(as_text=True)
+    client.set_cookie("lang", "vi")
+    assert "Online fraud" not in client.get("/").get_data(as_text=True)
+    assert flask_requests[2:] == ["/", "/"]
+    # HEAD, posts and pages with a form token are Flask's, every time
+    client.head("/")
+    client.head("/")
+    client.get("/t/login")
+    client.get("/t/login")
+    assert flask_requests[4:] == ["/", "/", "/t/login", "/t/login"]
+    # errors are never kept
+    client.get("/l/nope")
+    client.get("/l/nope")
+    assert flask_requests[8:] == ["/l/nope", "/l/nope"]
+
+
+def test_no_answer_is_kept_in_debug_mode(app: Flask, client: FlaskClient, flask_requests) -> None:  # type: ignore[no-untyped-def]
+    app.debug = True
+    client.get("/")
+    client.get("/")
+    assert flask_requests == ["/", "/"]
+
+
+def test_the_store_of_answers_is_bounded(app: Flask, client: FlaskClient) -> None:
+    kit: Kit = app.extensions[EXTENSION_KEY]
+    kit.answers.pages.size = 3
+    for n in range(6):
+        client.get(f"/?src=s{n}")
+    assert len(kit.answers.pages) == 3

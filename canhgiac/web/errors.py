@@ -20,7 +20,7 @@ def describe(status: int) -> tuple[str, str]:
     """The title and advice for an error status, in the current language. (Plain gettext
     calls at request time, so that `pybabel extract` finds them with its default keywords.)"""
     back_home = gettext("Please go back to the home page and try again.")
-    if status == 400:
+    if status in (400, 403):
         return gettext("This link or form did not work"), back_home
     if status == 404:
         return (

@@ -1,59 +1,98 @@
 """Pages that are the same for every reader of a language are rendered once, then kept.
 
-The home page and the lessons show only the content (loaded once at start, unchanged while the
-site runs) in the reader's language; rendering them is most of what they cost. So each is kept
-after its first rendering, per path and query string (the language links keep the query),
-language, script root and state of the static files (their fingerprints are in the page), in a
-bounded store so that odd query strings cannot fill the memory. A page whose rendering touched
-the session (a CSRF token, anything personal) is never kept. Off in debug mode, where templates
-are reloaded when edited.
+The home page, the lessons and the quiz introductions (the page a leaflet's QR code opens) show
+only the content (loaded once at start, unchanged while the site runs) in the reader's
+language; rendering them is most of what they cost. Two layers keep them:
+
+- `shared_page(render)`, inside Flask: a page is rendered once per path and query string (the
+  language links keep the query), language, script root and state of the static files (their
+  fingerprints are in the page). A page whose rendering touched the session (a CSRF token,
+  anything personal) is never kept.
+- `KeptPages`, a WSGI middleware in front of Flask: once Flask has answered a GET with such a
+  page, with status 200 and no cookie to set, the whole answer (its headers, and its body
+  compressed once with brotli and gzip at their best settings) is served again to the same
+  address, host, `lang` cookie and static files without running Flask at all. A resident
+  scanning a leaflet at a busy market costs the server little more than a static file, and
+  gets a smaller page.
+
+Both are bounded (least recently used first out), so odd query strings cannot fill the
+memory, and both are off in debug mode, where templates are reloaded when edited.
 """
 
 from __future__ import annotations
 
+import gzip
 import os
 import threading
+import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable
+from collections.abc import Callable, Hashable, Iterable
+from dataclasses import dataclass
+from typing import Any
 
+import brotli
 from flask import Flask, current_app, request, session
+from werkzeug.http import parse_accept_header, parse_cookie
 
-from .i18n import current_language
+from .i18n import COOKIE, current_language
 
 EXTENSION_KEY = "canhgiac.pages"
-#: Pages kept per worker process (the shipped content has 14 pages in each of 2 languages).
+#: Set in the WSGI environ by `shared_page` when the page it served is the same for everyone.
+SHARED_MARK = "canhgiac.shared"
+#: Pages kept per worker process (the shipped content has 27 such pages in each of 2 languages).
 MAX_PAGES = 512
+#: How often, at most, the static folder is looked at for changed files (seconds).
+STATIC_CHECK_SECONDS = 1.0
+#: Headers never kept: the server adds the date, the body's size and encoding depend on the
+#: reader.
+NOT_KEPT = frozenset({"date", "content-length", "content-encoding", "vary"})
 
 
 class Pages:
-    """A bounded, thread-safe store of rendered pages, the least recently used dropped first."""
+    """A bounded, thread-safe store, the least recently used dropped first."""
 
     def __init__(self, size: int = MAX_PAGES) -> None:
         self.size = size
-        self._pages: OrderedDict[Hashable, str] = OrderedDict()
+        self._pages: OrderedDict[Hashable, Any] = OrderedDict()
         self._lock = threading.Lock()
 
-    def get(self, key: Hashable) -> str | None:
+    def get(self, key: Hashable) -> Any:
         with self._lock:
             page = self._pages.get(key)
             if page is not None:
                 self._pages.move_to_end(key)
             return page
 
-    def put(self, key: Hashable, page: str) -> None:
+    def put(self, key: Hashable, page: Any) -> None:
         with self._lock:
             self._pages[key] = page
             self._pages.move_to_end(key)
             while len(self._pages) > self.size:
                 self._pages.popitem(last=False)
 
+    def __len__(self) -> int:
+        return len(self._pages)
 
-def init_app(app: Flask) -> None:
-    app.extensions[EXTENSION_KEY] = Pages()
+
+class StaticState:
+    """The names and modification times of the app's static files, looked at once a second at
+    most (a deploy that changes a stylesheet changes the pages that link to it)."""
+
+    def __init__(self, app: Flask, interval: float = STATIC_CHECK_SECONDS) -> None:
+        self.app = app
+        self.interval = interval
+        self._state: tuple[tuple[str, int], ...] = ()
+        self._checked: float | None = None
+
+    def __call__(self) -> tuple[tuple[str, int], ...]:
+        now = time.monotonic()
+        if self._checked is None or now - self._checked >= self.interval:
+            self._state = _scan(self.app.static_folder)
+            self._checked = now
+        return self._state
 
 
-def _static_state() -> tuple[tuple[str, int], ...]:
-    folder = current_app.static_folder
+def _scan(folder: str | None) -> tuple[tuple[str, int], ...]:
     if not folder:
         return ()
     try:
@@ -63,26 +102,183 @@ def _static_state() -> tuple[tuple[str, int], ...]:
         return ()
 
 
+@dataclass
+class Kit:
+    """What the app keeps: rendered pages, the whole answers, the static files' state."""
+
+    pages: Pages
+    answers: KeptPages
+    static_state: StaticState
+
+
+def init_app(app: Flask) -> None:
+    state = StaticState(app)
+    answers = KeptPages(app, app.wsgi_app, static_state=state)
+    app.extensions[EXTENSION_KEY] = Kit(Pages(), answers, state)
+    app.wsgi_app = answers  # type: ignore[method-assign]
+
+
+def _off(app: Flask) -> bool:
+    return bool(app.debug or app.jinja_env.auto_reload)
+
+
 def shared_page(render: Callable[[], str]) -> str:
     """`render()`, or the page it gave for the same address, language and static files."""
-    pages: Pages | None = current_app.extensions.get(EXTENSION_KEY)
-    if pages is None or current_app.debug or current_app.jinja_env.auto_reload:
+    kit: Kit | None = current_app.extensions.get(EXTENSION_KEY)
+    if kit is None or _off(current_app):
         return render()
+    pages = kit.pages
     key = (
         request.path,
         request.query_string,
         request.script_root,
         current_language(),
-        _static_state(),
+        kit.static_state(),
     )
     page = pages.get(key)
     if page is not None:
-        return page
+        request.environ[SHARED_MARK] = True
+        return page  # type: ignore[no-any-return]
     # The session object itself: reading through the `session` proxy marks it as read.
     own = session._get_current_object()  # type: ignore[attr-defined]
     own.accessed = False
     page = render()
     if not own.accessed:
         pages.put(key, page)
+        request.environ[SHARED_MARK] = True
     own.accessed = True
     return page
+
+
+# -- the middleware ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Kept:
+    """One answer as Flask gave it: status, headers, and the body in each encoding."""
+
+    status: str
+    headers: tuple[tuple[str, str], ...]
+    bodies: dict[str, bytes]
+
+
+def encode(body: bytes) -> dict[str, bytes]:
+    """The body as is, and compressed once at the best settings (the page is kept)."""
+    return {
+        "identity": body,
+        "br": brotli.compress(body, quality=11, mode=brotli.MODE_TEXT),
+        "gzip": gzip.compress(body, compresslevel=9, mtime=0),
+    }
+
+
+def choose_encoding(accept: str) -> str:
+    """br if the reader takes it, else gzip, else the page as is."""
+    if not accept:
+        return "identity"
+    offered = parse_accept_header(accept)
+    for coding in ("br", "gzip"):
+        if offered.quality(coding) > 0:
+            return coding
+    return "identity"
+
+
+ResponseStarter = Callable[..., Any]
+
+
+class KeptPages:
+    """WSGI middleware: serves a kept shared page without running Flask (see the module)."""
+
+    def __init__(
+        self,
+        flask_app: Flask,
+        app: Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]],
+        *,
+        static_state: Callable[[], Hashable],
+        size: int = MAX_PAGES,
+    ) -> None:
+        self.flask_app = flask_app
+        self.app = app
+        self.languages = tuple(flask_app.config["LANGUAGES"])
+        self.static_state = static_state
+        self.pages = Pages(size)
+
+    def key(self, environ: dict[str, Any]) -> Hashable:
+        cookies = environ.get("HTTP_COOKIE")
+        lang = parse_cookie(cookies).get(COOKIE) if cookies else None
+        if lang is not None:
+            lang = lang.strip().lower()
+            if lang not in self.languages:
+                lang = None
+        return (
+            environ.get("PATH_INFO", ""),
+            environ.get("QUERY_STRING", ""),
+            environ.get("SCRIPT_NAME", ""),
+            environ.get("HTTP_HOST", ""),
+            environ.get("wsgi.url_scheme", "http"),
+            lang,
+            self.static_state(),
+        )
+
+    def __call__(self, environ: dict[str, Any], start_response: ResponseStarter) -> Iterable[bytes]:
+        if environ.get("REQUEST_METHOD") != "GET" or _off(self.flask_app):
+            return self.app(environ, start_response)
+        key = self.key(environ)
+        kept: Kept | None = self.pages.get(key)
+        if kept is not None:
+            coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
+            body = kept.bodies[coding]
+            headers = [*kept.headers, ("Vary", "Cookie, Accept-Encoding")]
+            headers.append(("Content-Length", str(len(body))))
+            if coding != "identity":
+                headers.append(("Content-Encoding", coding))
+            start_response(kept.status, headers)
+            return [body]
+        return self._answer_and_keep(environ, start_response, key)
+
+    def _answer_and_keep(
+        self, environ: dict[str, Any], start_response: ResponseStarter, key: Hashable
+    ) -> Iterable[bytes]:
+        seen: dict[str, Any] = {}
+
+        def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+            seen["status"], seen["headers"] = status, headers
+            return start_response(status, headers, *exc_info)
+
+        body = self.app(environ, starter)
+        if not environ.get(SHARED_MARK):
+            return body
+        chunks = list(body)  # a kept page is a rendered string: one chunk
+        close = getattr(body, "close", None)
+        if close is not None:
+            close()
+        kept = _keepable(seen.get("status", ""), seen.get("headers", []), b"".join(chunks))
+        if kept is not None:
+            self.pages.put(key, kept)
+        return chunks
+
+
+def _keepable(status: str, headers: list[tuple[str, str]], sent: bytes) -> Kept | None:
+    """The answer to keep, or None when it is not the same for everyone (a cookie to set, not
+    a plain 200 page)."""
+    if not status.startswith("200 "):
+        return None
+    names = {name.lower(): value for name, value in headers}
+    if "set-cookie" in names or not names.get("content-type", "").startswith("text/html"):
+        return None
+    coding = names.get("content-encoding", "identity")
+    try:
+        body = _decode(sent, coding)
+    except ValueError:
+        return None
+    kept_headers = tuple((n, v) for n, v in headers if n.lower() not in NOT_KEPT)
+    return Kept(status, kept_headers, encode(body))
+
+
+def _decode(body: bytes, coding: str) -> bytes:
+    if coding == "identity":
+        return body
+    if coding == "br":
+        return bytes(brotli.decompress(body))
+    if coding == "gzip":
+        return gzip.decompress(body)
+    raise ValueError(coding)

@@ -34,6 +34,8 @@ from ..content.model import (
 )
 from ..store import Answer, Attempt, AttemptFinished, get_store
 from .i18n import current_language
+from .origin import refuse_cross_site
+from .pages import shared_page
 from .scenarios import sc_text
 
 bp = Blueprint("quiz", __name__)
@@ -191,13 +193,17 @@ def no_store(response: Response) -> Response:
 def intro(quiz_id: str) -> str:
     quiz = _quiz_or_404(quiz_id)
     lesson = get_catalog().lessons.get(quiz.lesson) if quiz.lesson else None
-    return render_template(
-        "quiz_intro.html", quiz=quiz, lesson=lesson, src=clean_src(request.args.get("src"))
+    src = clean_src(request.args.get("src"))
+    return shared_page(
+        lambda: render_template("quiz_intro.html", quiz=quiz, lesson=lesson, src=src)
     )
 
 
 @bp.post("/q/<quiz_id>/start")
 def start(quiz_id: str) -> BaseResponse:
+    """Start an attempt. The form is on a kept page, without a CSRF token (web/__init__.py
+    exempts this view): cross-site posts are refused by origin.py instead."""
+    refuse_cross_site()
     quiz = _quiz_or_404(quiz_id)
     attempt = get_store().create_attempt(
         quiz.id,
