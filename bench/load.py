@@ -1,7 +1,7 @@
 """Load benchmark: a market day and a live-session burst against `canhgiac serve`, on SQLite and
 on PostgreSQL, each next to a bare Flask endpoint measured in the same run.
 
-    python bench/load.py [--db sqlite|postgresql|both] [--workers 2] [--threads 8]
+    python bench/load.py [--db sqlite|postgresql|both] [--workers 2] [--threads 4]
                          [--clients 32] [--procs 2] [--seconds 4] [--rounds 2] [--warmup 1]
                          [--mix-seconds 15] [--phones 300] [--postgres-url URL] [--timeout 900]
 
@@ -1251,7 +1251,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql", "both"], default="both")
     parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=8)
+    parser.add_argument("--threads", type=int, default=4)
     parser.add_argument("--clients", type=int, default=32, help="client connections in all")
     parser.add_argument("--procs", type=int, default=2, help="client processes")
     parser.add_argument("--seconds", type=float, default=4, help="window per endpoint")

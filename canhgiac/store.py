@@ -234,12 +234,15 @@ class Store:
         choices: Iterable[str],
         correct: bool,
         credit: int | None = None,
+        quiz_id: str | None = None,
     ) -> tuple[Answer, bool]:
         """Store one answer; returns (the stored answer, whether this call stored it).
 
         Idempotent: a second answer to the same question keeps the first. When the last
         question is answered, the attempt is finished and scored in the same transaction.
-        Raises AttemptFinished for a finished attempt and KeyError for an unknown one.
+        Raises AttemptFinished for a finished attempt and KeyError for an unknown one (or,
+        with ``quiz_id``, one of another quiz): the checks are in the insert itself, so the
+        caller need not read the attempt first.
         ``credit`` (0-100) defaults to 100 for a right answer and 0 for a wrong one.
         """
         if credit is None:
@@ -251,18 +254,20 @@ class Store:
         created = False
         try:
             with self.engine.begin() as conn:
-                inserted = conn.execute(
-                    _INSERT_ANSWER,
-                    {
-                        "attempt_id": attempt_id,
-                        "question_id": question_id,
-                        "position": position,
-                        "choices": keys,
-                        "correct": correct,
-                        "answered_at": now,
-                        "credit": credit,
-                    },
-                ).first()
+                values = {
+                    "attempt_id": attempt_id,
+                    "question_id": question_id,
+                    "position": position,
+                    "choices": keys,
+                    "correct": correct,
+                    "answered_at": now,
+                    "credit": credit,
+                }
+                if quiz_id is None:
+                    inserted = conn.execute(_INSERT_ANSWER, values).first()
+                else:
+                    inserted = conn.execute(_INSERT_ANSWER_OF_QUIZ, {**values, "quiz_id": quiz_id})
+                    inserted = inserted.first()
                 created = inserted is not None
                 if created:
                     self._finish_if_complete(conn, attempt_id, now)
@@ -280,9 +285,9 @@ class Store:
             ).first()
             if row is None:
                 found = conn.execute(
-                    sa.select(attempts.c.finished_at).where(attempts.c.id == attempt_id)
+                    sa.select(attempts.c.quiz_id).where(attempts.c.id == attempt_id)
                 ).first()
-                if found is None:
+                if found is None or quiz_id not in (None, found.quiz_id):
                     raise KeyError(attempt_id)
                 raise AttemptFinished(attempt_id)
         return _answer(row), created
@@ -317,23 +322,35 @@ _ATTEMPT_AND_ANSWERS = (
     .where(attempts.c.id == _ATTEMPT_ID)
     .order_by(answers.c.position)
 )
-#: The answer, only while its attempt is open (unfinished); returns the question id if stored.
-_INSERT_ANSWER = (
-    answers.insert()
-    .from_select(
-        ["attempt_id", "question_id", "position", "choices", "correct", "answered_at", "credit"],
-        sa.select(
-            _ATTEMPT_ID,
-            sa.bindparam("question_id", type_=sa.String),
-            sa.bindparam("position", type_=sa.Integer),
-            sa.bindparam("choices", type_=sa.String),
-            sa.bindparam("correct", type_=sa.Boolean),
-            sa.bindparam("answered_at", type_=sa.DateTime),
-            sa.bindparam("credit", type_=sa.SmallInteger),
-        ).where(sa.exists().where(attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None))),
+
+
+def _insert_answer(*, of_quiz: bool) -> sa.Insert:
+    """The answer, only while its attempt is open (unfinished), and with `of_quiz` only if the
+    attempt is of that quiz; returns the question id if stored."""
+    columns = ["attempt_id", "question_id", "position", "choices", "correct", "answered_at"]
+    attempt_is = [attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None)]
+    if of_quiz:
+        attempt_is.append(attempts.c.quiz_id == sa.bindparam("quiz_id", type_=sa.String))
+    return (
+        answers.insert()
+        .from_select(
+            [*columns, "credit"],
+            sa.select(
+                _ATTEMPT_ID,
+                sa.bindparam("question_id", type_=sa.String),
+                sa.bindparam("position", type_=sa.Integer),
+                sa.bindparam("choices", type_=sa.String),
+                sa.bindparam("correct", type_=sa.Boolean),
+                sa.bindparam("answered_at", type_=sa.DateTime),
+                sa.bindparam("credit", type_=sa.SmallInteger),
+            ).where(sa.exists().where(*attempt_is)),
+        )
+        .returning(answers.c.question_id)
     )
-    .returning(answers.c.question_id)
-)
+
+
+_INSERT_ANSWER = _insert_answer(of_quiz=False)
+_INSERT_ANSWER_OF_QUIZ = _insert_answer(of_quiz=True)
 #: Finish and score the attempt once every question is answered.
 _FINISH_IF_COMPLETE = (
     attempts.update()

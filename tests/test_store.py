@@ -131,6 +131,22 @@ def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
         )
 
 
+def test_an_answer_given_for_another_quiz_is_refused(store: Store) -> None:
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    with pytest.raises(KeyError):
+        store.record_answer(a.id, "q1", position=1, choices=["a"], correct=True, quiz_id="qr")
+    assert store.answers(a.id) == {}
+    stored, created = store.record_answer(
+        a.id, "q1", position=1, choices=["a"], correct=True, quiz_id="otp"
+    )
+    assert created and store.answers(a.id) == {"q1": stored}
+    # once answered, the same question of the same quiz keeps its first answer
+    again, created = store.record_answer(
+        a.id, "q1", position=1, choices=["b"], correct=False, quiz_id="otp"
+    )
+    assert (again, created) == (stored, False)
+
+
 def test_data_survives_a_restart(url: str) -> None:
     s = Store(url)
     s.check_schema(create_if_empty=True)

@@ -82,14 +82,21 @@ class StaticState:
         self.app = app
         self.interval = interval
         self._state: tuple[tuple[str, int], ...] = ()
+        self._mtimes: dict[str, int] = {}
         self._checked: float | None = None
 
     def __call__(self) -> tuple[tuple[str, int], ...]:
         now = time.monotonic()
         if self._checked is None or now - self._checked >= self.interval:
-            self._state = _scan(self.app.static_folder)
+            state = _scan(self.app.static_folder)
+            self._state, self._mtimes = state, dict(state)
             self._checked = now
         return self._state
+
+    def mtime_ns(self, name: str) -> int | None:
+        """The modification time of a file directly in the static folder, as last seen."""
+        self()
+        return self._mtimes.get(name)
 
 
 def _scan(folder: str | None) -> tuple[tuple[str, int], ...]:
@@ -118,14 +125,15 @@ def init_app(app: Flask) -> None:
     app.wsgi_app = answers  # type: ignore[method-assign]
 
 
-def _off(app: Flask) -> bool:
+def off(app: Flask) -> bool:
+    """Whether keeping is off: in debug mode, or when templates reload when edited."""
     return bool(app.debug or app.jinja_env.auto_reload)
 
 
 def shared_page(render: Callable[[], str]) -> str:
     """`render()`, or the page it gave for the same address, language and static files."""
     kit: Kit | None = current_app.extensions.get(EXTENSION_KEY)
-    if kit is None or _off(current_app):
+    if kit is None or off(current_app):
         return render()
     pages = kit.pages
     key = (
@@ -220,7 +228,7 @@ class KeptPages:
         )
 
     def __call__(self, environ: dict[str, Any], start_response: ResponseStarter) -> Iterable[bytes]:
-        if environ.get("REQUEST_METHOD") != "GET" or _off(self.flask_app):
+        if environ.get("REQUEST_METHOD") != "GET" or off(self.flask_app):
             return self.app(environ, start_response)
         key = self.key(environ)
         kept: Kept | None = self.pages.get(key)

@@ -268,16 +268,13 @@ def question(quiz_id: str, attempt_id: str, n: int) -> str | BaseResponse:
 
 @bp.post("/q/<quiz_id>/a/<attempt_id>/<int:n>")
 def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseResponse:
+    """Store an answer. The attempt is not read first: the insert itself checks that it is
+    open and of this quiz (Store.record_answer). A resubmit (the back button) keeps the first
+    answer and shows its feedback; a form sent with nothing chosen is shown again."""
     quiz = _quiz_or_404(quiz_id)
-    attempt, answers = _attempt_or_400(quiz, attempt_id)
-    if not 1 <= n <= len(quiz.questions):
+    if attempt_id not in _remembered() or not 1 <= n <= len(quiz.questions):
         abort(400)
     question = quiz.questions[n - 1]
-    if question.id in answers:
-        # A resubmit from the back button: keep the first answer and show its feedback.
-        return _see_other(_question_url(quiz, attempt, n))
-    if attempt.finished:
-        abort(400)
     raw = request.form.getlist("choice")
     flags = request.form.getlist("flag")
     tapped = frozenset(flags)
@@ -287,6 +284,11 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
     if scenario is not None and (len(tapped) != len(flags) or not tapped <= set(scenario.tappable)):
         abort(400)
     if not raw:
+        attempt, answers = _attempt_or_400(quiz, attempt_id)
+        if question.id in answers:
+            return _see_other(_question_url(quiz, attempt, n))
+        if attempt.finished:
+            abort(400)
         return _render_question(quiz, attempt, n, answers, missing=True, tapped=tapped), 400
     keys = set(raw)
     known = {c.key for c in question.choices}
@@ -301,16 +303,17 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
         keys, credit = set(scenario_keys(verdict, tapped)), grade.credit
     try:
         get_store().record_answer(
-            attempt.id,
+            attempt_id,
             question.id,
             position=n,
             choices=keys,
             correct=question.is_correct(keys),
             credit=credit,
+            quiz_id=quiz.id,
         )
     except (AttemptFinished, KeyError):
         abort(400)
-    return _see_other(_question_url(quiz, attempt, n))
+    return _see_other(url_for(".question", quiz_id=quiz.id, attempt_id=attempt_id, n=n))
 
 
 def score_message(score: int, total: int) -> str:
