@@ -11,8 +11,8 @@ import pytest
 from flask import Flask
 
 from canhgiac.results import charts
-from canhgiac.results.figures import ChartItem
 from canhgiac.results.privacy import Cell, cell
+from canhgiac.results.tables import ChartItem
 
 NS = "{http://www.w3.org/2000/svg}"
 MASKED = "dưới 5"

@@ -456,8 +456,8 @@ def test_the_masking_helper(app: Flask) -> None:
 
 def test_csv_neutralises_formulas(app: Flask) -> None:
     from canhgiac.results.csv import table_csv
-    from canhgiac.results.figures import Column, Table
     from canhgiac.results.privacy import text_cell
+    from canhgiac.results.tables import Column, Table
 
     table = Table(
         "t",

@@ -18,8 +18,8 @@ from itertools import count
 from flask_babel import gettext as _
 from markupsafe import Markup, escape
 
-from .figures import ChartItem
 from .privacy import MIN_ATTEMPTS, masked_text, show
+from .tables import ChartItem
 
 __all__ = ["bar_chart", "column_chart", "line_chart"]
 

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from .privacy import show
 
 if TYPE_CHECKING:
-    from .figures import Table
+    from .tables import Table
 
 __all__ = ["FORMULA_START", "table_csv"]
 

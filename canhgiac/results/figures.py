@@ -1,7 +1,7 @@
 """The tables of the results pages, built once per request from the queries.
 
-The same `Table` objects are rendered on the pages, written to the CSV files and printed in
-the PDF report, so the three always show the same figures. Every figure becomes a `Cell`
+The same `Table` objects (tables.py) are rendered on the pages, written to the CSV files and
+printed in the PDF report, so the three always show the same figures. Every figure becomes a `Cell`
 through privacy.cell() here, with the number of attempts it was computed from; nothing else
 reaches a template or a file. Titles are translated when the tables are built (a request or
 app context with Flask-Babel is needed).
@@ -10,17 +10,17 @@ app context with Flask-Babel is needed).
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Mapping
-from dataclasses import dataclass
 
 import sqlalchemy as sa
 from flask_babel import gettext as _
 
-from ..content.model import TOPICS, Catalog, Question, Quiz, Text
+from ..content.model import TOPICS, Catalog, Question, Text
 from . import queries
 from .discrimination import item_rest_correlation
 from .period import Period, Week
 from .privacy import MIN_ATTEMPTS, Cell, cell, text_cell
 from .queries import QuestionStats, Totals
+from .tables import ChartItem, Column, Overview, QuizResults, ReportData, SourceResults, Table
 
 __all__ = [
     "ALMOST_ALL_RIGHT",
@@ -63,75 +63,6 @@ def topic_name(topic: str) -> str:
     from ..web.i18n import topic_name as web_topic_name
 
     return web_topic_name(topic)
-
-
-@dataclass(frozen=True)
-class Column:
-    title: str
-    numeric: bool = True
-
-
-@dataclass(frozen=True)
-class Table:
-    """A table: `name` is the CSV file's name (without the period and extension)."""
-
-    name: str
-    title: str
-    columns: tuple[Column, ...]
-    rows: tuple[tuple[Cell, ...], ...]
-
-    def column(self, title: str) -> list[Cell]:
-        index = [c.title for c in self.columns].index(title)
-        return [row[index] for row in self.rows]
-
-
-@dataclass(frozen=True)
-class ChartItem:
-    label: str  # short, for the chart's axis
-    value: Cell
-    title: str = ""  # longer, for the tooltip and screen readers (defaults to label)
-
-
-@dataclass(frozen=True)
-class Overview:
-    period: Period
-    started: Cell
-    finished: Cell
-    average: Cell
-    topics: Table  # weakest first
-    weeks: Table
-    quizzes: Table
-    topic_chart: list[ChartItem]
-    week_started_chart: list[ChartItem]
-    week_average_chart: list[ChartItem]
-
-
-@dataclass(frozen=True)
-class QuizResults:
-    period: Period
-    quiz_id: str
-    quiz: Quiz | None
-    started: Cell
-    finished: Cell
-    average: Cell
-    questions: Table
-    right_chart: list[ChartItem]
-    flagged: int  # questions with a review flag
-
-
-@dataclass(frozen=True)
-class SourceResults:
-    period: Period
-    sources: Table
-    by_quiz: Table
-    chart: list[ChartItem]
-
-
-@dataclass(frozen=True)
-class ReportData:
-    overview: Overview
-    sources: Table
-    questions: Table
 
 
 # -- helpers ------------------------------------------------------------------------------

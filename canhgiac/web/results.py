@@ -31,6 +31,7 @@ from ..results.period import (
 )
 from ..results.privacy import MIN_ATTEMPTS, show
 from ..results.report import ReportError, render_pdf
+from ..results.tables import Table
 from ..store import get_store, utcnow
 from .errors import Page, error_page
 from .i18n import translate
@@ -98,7 +99,7 @@ def _quiz_link(period: Period) -> figures.Link:
     return link
 
 
-def _csv(table: figures.Table, stem: str, period: Period) -> Response:
+def _csv(table: Table, stem: str, period: Period) -> Response:
     response = Response(table_csv(table), mimetype="text/csv")
     response.charset = "utf-8"
     filename = f"canhgiac-{stem}-{period.slug}.csv"
