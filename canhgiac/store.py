@@ -264,10 +264,10 @@ class Store:
                     "credit": credit,
                 }
                 if quiz_id is None:
-                    inserted = conn.execute(_INSERT_ANSWER, values).first()
+                    statement = _INSERT_ANSWER
                 else:
-                    inserted = conn.execute(_INSERT_ANSWER_OF_QUIZ, {**values, "quiz_id": quiz_id})
-                    inserted = inserted.first()
+                    statement, values["quiz_id"] = _INSERT_ANSWER_OF_QUIZ, quiz_id
+                inserted = conn.execute(statement, values).first()
                 created = inserted is not None
                 if created:
                     self._finish_if_complete(conn, attempt_id, now)
@@ -327,14 +327,21 @@ _ATTEMPT_AND_ANSWERS = (
 def _insert_answer(*, of_quiz: bool) -> sa.Insert:
     """The answer, only while its attempt is open (unfinished), and with `of_quiz` only if the
     attempt is of that quiz; returns the question id if stored."""
-    columns = ["attempt_id", "question_id", "position", "choices", "correct", "answered_at"]
     attempt_is = [attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None)]
     if of_quiz:
         attempt_is.append(attempts.c.quiz_id == sa.bindparam("quiz_id", type_=sa.String))
     return (
         answers.insert()
         .from_select(
-            [*columns, "credit"],
+            [
+                "attempt_id",
+                "question_id",
+                "position",
+                "choices",
+                "correct",
+                "answered_at",
+                "credit",
+            ],
             sa.select(
                 _ATTEMPT_ID,
                 sa.bindparam("question_id", type_=sa.String),

@@ -161,6 +161,22 @@ def test_each_reader_gets_the_encoding_it_takes(client: FlaskClient, flask_reque
 
 
 @pytest.mark.parametrize(
+    "first", ["gzip, deflate, br, zstd", "gzip, deflate", "identity", "", "zstd"]
+)
+def test_kept_whatever_the_first_reader_took(
+    client: FlaskClient, flask_requests, first: str
+) -> None:  # type: ignore[no-untyped-def]
+    """The first reader may take zstd (Chrome does), which Flask-Compress then sends: the
+    kept page is the one rendered, whatever the encoding it first went out in."""
+    client.get("/", headers={"Accept-Encoding": first})
+    plain = client.get("/", headers={"Accept-Encoding": "identity"})
+    br = client.get("/", headers={"Accept-Encoding": "br"})
+    assert flask_requests == ["/"]
+    assert plain.get_data(as_text=True).startswith("<!doctype html>")
+    assert brotli.decompress(br.get_data()) == plain.get_data()
+
+
+@pytest.mark.parametrize(
     ("accept", "coding"),
     [
         ("", "identity"),

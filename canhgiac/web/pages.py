@@ -37,7 +37,8 @@ from werkzeug.http import parse_accept_header, parse_cookie
 from .i18n import COOKIE, current_language
 
 EXTENSION_KEY = "canhgiac.pages"
-#: Set in the WSGI environ by `shared_page` when the page it served is the same for everyone.
+#: Set in the WSGI environ by `shared_page` to the page it served when it is the same for
+#: everyone (the body of the answer, before any compression).
 SHARED_MARK = "canhgiac.shared"
 #: Pages kept per worker process (the shipped content has 27 such pages in each of 2 languages).
 MAX_PAGES = 512
@@ -145,7 +146,7 @@ def shared_page(render: Callable[[], str]) -> str:
     )
     page = pages.get(key)
     if page is not None:
-        request.environ[SHARED_MARK] = True
+        request.environ[SHARED_MARK] = page
         return page  # type: ignore[no-any-return]
     # The session object itself: reading through the `session` proxy marks it as read.
     own = session._get_current_object()  # type: ignore[attr-defined]
@@ -153,7 +154,7 @@ def shared_page(render: Callable[[], str]) -> str:
     page = render()
     if not own.accessed:
         pages.put(key, page)
-        request.environ[SHARED_MARK] = True
+        request.environ[SHARED_MARK] = page
     own.accessed = True
     return page
 
@@ -253,40 +254,22 @@ class KeptPages:
             return start_response(status, headers, *exc_info)
 
         body = self.app(environ, starter)
-        if not environ.get(SHARED_MARK):
-            return body
-        chunks = list(body)  # a kept page is a rendered string: one chunk
-        close = getattr(body, "close", None)
-        if close is not None:
-            close()
-        kept = _keepable(seen.get("status", ""), seen.get("headers", []), b"".join(chunks))
-        if kept is not None:
-            self.pages.put(key, kept)
-        return chunks
+        page = environ.get(SHARED_MARK)
+        if isinstance(page, str):
+            kept = _keepable(seen.get("status", ""), seen.get("headers", []), page)
+            if kept is not None:
+                self.pages.put(key, kept)
+        return body
 
 
-def _keepable(status: str, headers: list[tuple[str, str]], sent: bytes) -> Kept | None:
+def _keepable(status: str, headers: list[tuple[str, str]], page: str) -> Kept | None:
     """The answer to keep, or None when it is not the same for everyone (a cookie to set, not
-    a plain 200 page)."""
+    a plain 200 HTML page). Its body is the page shared_page served: the body Flask sent, in
+    whatever encoding this reader took, is that page compressed."""
     if not status.startswith("200 "):
         return None
     names = {name.lower(): value for name, value in headers}
     if "set-cookie" in names or not names.get("content-type", "").startswith("text/html"):
         return None
-    coding = names.get("content-encoding", "identity")
-    try:
-        body = _decode(sent, coding)
-    except ValueError:
-        return None
     kept_headers = tuple((n, v) for n, v in headers if n.lower() not in NOT_KEPT)
-    return Kept(status, kept_headers, encode(body))
-
-
-def _decode(body: bytes, coding: str) -> bytes:
-    if coding == "identity":
-        return body
-    if coding == "br":
-        return bytes(brotli.decompress(body))
-    if coding == "gzip":
-        return gzip.decompress(body)
-    raise ValueError(coding)
+    return Kept(status, kept_headers, encode(page.encode("utf-8")))
