@@ -158,13 +158,13 @@ def test_security_headers_on_errors_files_and_json(tmp_path: Path) -> None:
     responses = {
         "404": client.get("/no-such-page"),
         "405": client.get("/q/demo-otp/start"),
-        "400 csrf": client.post("/q/demo-otp/start", headers={"Origin": "null"}),
+        "403 cross-site": client.post("/q/demo-otp/start", headers={"Origin": "null"}),
         "413": client.post("/q/demo-otp/start", data={"x": "y" * 70_000}),
         "500": client.get("/test-crash"),
         "static": client.get(html.unescape(css.group(1))),
         "json": client.get("/healthz"),
     }
-    expected = {"404": 404, "405": 405, "400 csrf": 403, "413": 413, "500": 500}
+    expected = {"404": 404, "405": 405, "403 cross-site": 403, "413": 413, "500": 500}
     problems = []
     for name, response in responses.items():
         assert response.status_code == expected.get(name, 200), name
