@@ -56,6 +56,16 @@ def bar_counts(html: str) -> list[int]:
 # -- the whole session --------------------------------------------------------------------
 
 
+def on_first_question(app: Flask, trainer) -> tuple[str, str, Phone]:  # type: ignore[no-untyped-def]
+    """A session started by the trainer, one phone joined and showing its first question."""
+    session_id, code = start_session(trainer)
+    phone = Phone(app)
+    phone.join(code)
+    control(trainer, session_id, "start")
+    phone.reload()
+    return session_id, code, phone
+
+
 def test_a_whole_session_with_a_trainer_and_three_phones(app: Flask, trainer) -> None:  # type: ignore[no-untyped-def]
     session_id, code = start_session(trainer)
     lobby = trainer.text
@@ -197,11 +207,7 @@ def test_a_reload_or_a_new_tab_keeps_the_place_and_the_score(app: Flask, trainer
 
 
 def test_a_double_submission_is_counted_once(app: Flask, trainer) -> None:  # type: ignore[no-untyped-def]
-    session_id, code = start_session(trainer)
-    phone = Phone(app)
-    phone.join(code)
-    control(trainer, session_id, "start")
-    phone.reload()
+    session_id, code, phone = on_first_question(app, trainer)
     form = phone.browser.page.form("/answer")
     first = form.data({"choice": [phone.value("Cúp máy")]})
     second = form.data({"choice": [phone.value("Đọc mã OTP")]})
@@ -218,11 +224,7 @@ def test_a_double_submission_is_counted_once(app: Flask, trainer) -> None:  # ty
 
 
 def test_an_answer_after_the_close_is_refused_politely(app: Flask, trainer) -> None:  # type: ignore[no-untyped-def]
-    session_id, code = start_session(trainer)
-    phone = Phone(app)
-    phone.join(code)
-    control(trainer, session_id, "start")
-    phone.reload()
+    session_id, code, phone = on_first_question(app, trainer)
     form = phone.browser.page.form("/answer")
     data = form.data({"choice": [phone.value("Cúp máy")]})
     control(trainer, session_id, "close")
@@ -309,11 +311,7 @@ def test_forged_or_foreign_answers_get_a_400_and_store_nothing(app: Flask, train
 
 
 def test_an_answer_without_the_csrf_token_is_refused(app: Flask, trainer) -> None:  # type: ignore[no-untyped-def]
-    session_id, code = start_session(trainer)
-    phone = Phone(app)
-    phone.join(code)
-    control(trainer, session_id, "start")
-    phone.reload()
+    _session_id, code, phone = on_first_question(app, trainer)
     form = phone.browser.page.form("/answer")
     data = form.data({"choice": [phone.value("Cúp máy")], "csrf_token": []})
     assert phone.browser.client.post(f"/s/{code}/answer", data=data).status_code == 400
@@ -434,11 +432,7 @@ def test_nicknames_are_escaped_and_capped(app: Flask, trainer) -> None:  # type:
 
 
 def test_the_phone_page_is_light(app: Flask, trainer) -> None:  # type: ignore[no-untyped-def]
-    session_id, code = start_session(trainer)
-    phone = Phone(app)
-    phone.join(code)
-    control(trainer, session_id, "start")
-    phone.reload()
+    _session_id, _code, phone = on_first_question(app, trainer)
     total = len(phone.browser.response.data)
     for asset in parse(phone.text).assets:
         if asset.startswith("/static/"):
