@@ -130,10 +130,12 @@ class Store:
     def __init__(self, url: str) -> None:
         self.url = url
         self.engine = make_engine(url)
-        # Reads need no transaction: on PostgreSQL, reading without one saves the BEGIN and
-        # ROLLBACK round trips (each statement sees what was committed, as it would in a READ
-        # COMMITTED transaction). SQLite reads run outside a transaction already.
-        self.reader = (
+        # The quiz's reads and writes on PostgreSQL: each statement committed as it ends
+        # (autocommit), which saves the BEGIN and COMMIT round trips of every page read, quiz
+        # start and answer; `direct.begin()` then emits nothing. SQLite's driver already reads
+        # without a transaction, and a write's transaction is cheap (and setting autocommit on
+        # it would cost a PRAGMA per use).
+        self.direct = (
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
             if self.engine.dialect.name == "postgresql"
             else self.engine
@@ -192,7 +194,7 @@ class Store:
             finished_at=None,
             score=None,
         )
-        with self.engine.begin() as conn:
+        with self.direct.begin() as conn:
             conn.execute(
                 _INSERT_ATTEMPT,
                 {
@@ -216,7 +218,17 @@ class Store:
     def attempt_and_answers(self, attempt_id: str) -> tuple[Attempt | None, dict[str, Answer]]:
         """The attempt (None if unknown) and its answers, in one query: what every question,
         answer and result page reads."""
-        with self.reader.connect() as conn:
+        attempt, found = self._attempt_and_answers(attempt_id)
+        open_ = attempt is not None and attempt.finished_at is None
+        if open_ and len(found) >= attempt.question_count:  # type: ignore[union-attr]
+            # Every question answered, but the finish did not run (see record_answer).
+            with self.direct.begin() as conn:
+                self._finish_if_complete(conn, attempt_id, utcnow())
+            attempt, found = self._attempt_and_answers(attempt_id)
+        return attempt, found
+
+    def _attempt_and_answers(self, attempt_id: str) -> tuple[Attempt | None, dict[str, Answer]]:
+        with self.direct.connect() as conn:
             rows = conn.execute(_ATTEMPT_AND_ANSWERS, {"attempt_id": attempt_id}).all()
         if not rows:
             return None, {}
@@ -239,11 +251,19 @@ class Store:
         """Store one answer; returns (the stored answer, whether this call stored it).
 
         Idempotent: a second answer to the same question keeps the first. When the last
-        question is answered, the attempt is finished and scored in the same transaction.
+        question is answered, the attempt is finished and scored.
         Raises AttemptFinished for a finished attempt and KeyError for an unknown one (or,
         with ``quiz_id``, one of another quiz): the checks are in the insert itself, so the
         caller need not read the attempt first.
         ``credit`` (0-100) defaults to 100 for a right answer and 0 for a wrong one.
+
+        On PostgreSQL the insert and the finish are two statements, each committed as it ends
+        (no BEGIN/COMMIT round trips). That is also what makes the finish right when the last
+        two answers of an attempt come at once (two tabs): in one transaction each, under READ
+        COMMITTED, neither would see the other's answer and the attempt would stay open; here
+        whichever finish runs last sees both. Should the process die between the two, the
+        next read of the attempt finishes it (attempt_and_answers). On SQLite both are one
+        transaction, and writers take turns.
         """
         if credit is None:
             credit = 100 if correct else 0
@@ -251,24 +271,22 @@ class Store:
             raise ValueError(f"credit must be 0-100, not {credit}")
         now = utcnow()
         keys = ",".join(sorted(set(choices)))
-        created = False
+        values = {
+            "attempt_id": attempt_id,
+            "question_id": question_id,
+            "position": position,
+            "choices": keys,
+            "correct": correct,
+            "answered_at": now,
+            "credit": credit,
+        }
+        if quiz_id is None:
+            statement = _INSERT_ANSWER
+        else:
+            statement, values["quiz_id"] = _INSERT_ANSWER_OF_QUIZ, quiz_id
         try:
-            with self.engine.begin() as conn:
-                values = {
-                    "attempt_id": attempt_id,
-                    "question_id": question_id,
-                    "position": position,
-                    "choices": keys,
-                    "correct": correct,
-                    "answered_at": now,
-                    "credit": credit,
-                }
-                if quiz_id is None:
-                    statement = _INSERT_ANSWER
-                else:
-                    statement, values["quiz_id"] = _INSERT_ANSWER_OF_QUIZ, quiz_id
-                inserted = conn.execute(statement, values).first()
-                created = inserted is not None
+            with self.direct.begin() as conn:
+                created = conn.execute(statement, values).first() is not None
                 if created:
                     self._finish_if_complete(conn, attempt_id, now)
         except IntegrityError:
@@ -277,7 +295,7 @@ class Store:
             # Stored just now, as given: no need to read it back.
             stored = Answer(question_id, position, _keys(keys), bool(correct), now, credit)
             return stored, True
-        with self.reader.connect() as conn:
+        with self.direct.connect() as conn:
             row = conn.execute(
                 answers.select().where(
                     answers.c.attempt_id == attempt_id, answers.c.question_id == question_id

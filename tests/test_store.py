@@ -3,6 +3,8 @@ answers, scoring, and persistence across restarts."""
 
 from __future__ import annotations
 
+import threading
+
 import pytest
 import sqlalchemy as sa
 from alembic import command
@@ -104,6 +106,70 @@ def test_answers_are_idempotent_and_finish_the_attempt(store: Store) -> None:
     with pytest.raises(AttemptFinished):
         store.record_answer(a.id, "q3", position=3, choices=["a"], correct=True)
     assert len(store.answers(a.id)) == 2
+
+
+def finished_rows(store: Store, ids: list[str]) -> dict[str, tuple[bool, int | None]]:
+    """(finished, score) per attempt, as stored: read directly, not through the store."""
+    table = metadata.tables["attempts"]
+    with store.engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(table.c.id, table.c.finished_at, table.c.score).where(table.c.id.in_(ids))
+        )
+        return {r.id: (r.finished_at is not None, r.score) for r in rows}
+
+
+def test_the_last_two_answers_at_once_finish_the_attempt(store: Store) -> None:
+    """Two tabs answering an attempt's last two questions at the same moment: whichever
+    finishes last sees both answers, so the attempt is finished and scored."""
+    attempts = [
+        store.create_attempt("otp", lang="vi", src=None, question_count=2) for _ in range(40)
+    ]
+    barrier = threading.Barrier(2)
+    errors: list[BaseException] = []
+
+    def answer(question: str, correct: bool) -> None:
+        try:
+            for a in attempts:
+                barrier.wait(timeout=30)
+                store.record_answer(a.id, question, position=1, choices=["a"], correct=correct)
+        except BaseException as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+            barrier.abort()
+
+    tabs = [
+        threading.Thread(target=answer, args=("q1", True)),
+        threading.Thread(target=answer, args=("q2", False)),
+    ]
+    for tab in tabs:
+        tab.start()
+    for tab in tabs:
+        tab.join()
+    assert errors == []
+    ids = [a.id for a in attempts]
+    assert finished_rows(store, ids) == {i: (True, 1) for i in ids}
+
+
+def test_a_complete_attempt_left_open_is_finished_when_read(store: Store) -> None:
+    """Should a server die between an answer and the finish, the next read finishes it."""
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    table = metadata.tables["answers"]
+    with store.engine.begin() as conn:  # the answers, without the finish
+        for n, correct in ((1, True), (2, True)):
+            conn.execute(
+                table.insert().values(
+                    attempt_id=a.id,
+                    question_id=f"q{n}",
+                    position=n,
+                    choices="a",
+                    correct=correct,
+                    answered_at=a.started_at,
+                    credit=100,
+                )
+            )
+    assert finished_rows(store, [a.id]) == {a.id: (False, None)}
+    attempt, answers = store.attempt_and_answers(a.id)
+    assert attempt.finished and attempt.score == 2 and list(answers) == ["q1", "q2"]
+    assert finished_rows(store, [a.id]) == {a.id: (True, 2)}
 
 
 def test_an_attempt_and_its_answers_are_read_together(store: Store) -> None:
