@@ -6,9 +6,10 @@ sends every form, so pages added later are covered without a new line here.
 - every cookie HttpOnly and SameSite, and Secure when SESSION_COOKIE_SECURE is set (by the
   config file or the environment, for a site behind HTTPS);
 - CSRF: every form that changes something carries a token, and is refused without one (or with
-  a wrong or someone else's) with a 400 page, changing nothing in the database; but the quiz
-  start, whose form is on a page kept the same for everyone: it is refused when the browser
-  says another site sent it (403, nothing changed);
+  a wrong or someone else's) with a 400 page, changing nothing in the database; but the
+  resident's quiz forms (start, whose form is on a page kept the same for everyone, and
+  answer): they are refused when the browser says another site sent them (403, nothing
+  changed);
 - Markdown from content files sanitised on the real lesson page;
 - YAML: an alias bomb and a 50 MB file are refused quickly by `canhgiac validate`, with the
   exact messages.
@@ -42,8 +43,8 @@ from conftest import DEMO_CONTENT
 CSRF_TITLE_VI = "Trang này đã hết hạn"  # "This page has expired", the CSRF error page
 REFUSED_TITLE_VI = "Đường dẫn hoặc biểu mẫu này không dùng được"  # "...did not work"
 #: POST endpoints checked by the browser's Fetch metadata and Origin (web/origin.py) instead
-#: of a token: their form is on a page served the same to everyone.
-BY_ORIGIN = {"quiz.start"}
+#: of a token: the resident's quiz forms (see web/__init__.py).
+BY_ORIGIN = {"quiz.start", "quiz.answer"}
 #: What a browser sends with a form another site made it post.
 CROSS_SITE = (
     {"Sec-Fetch-Site": "cross-site"},
@@ -276,10 +277,10 @@ def test_every_post_form_carries_a_token_and_works_with_it(site: Site) -> None:
     assert by_origin >= 1
 
 
-def test_a_form_kept_for_everyone_is_refused_from_another_site(site: Site) -> None:
-    """The quiz start (no token: its page is the same for everyone) refuses what the browser
-    says another site sent, with the error page in Vietnamese, and changes nothing; from this
-    site, or from no browser, it starts a quiz."""
+def test_a_form_without_a_token_is_refused_from_another_site(site: Site) -> None:
+    """The quiz start and answer forms (no token) refuse what the browser says another site
+    sent, with the error page in Vietnamese, and change nothing; from this site, or from no
+    browser, a quiz starts."""
     forms = [s for s in site.crawl.forms if endpoint(site.app, s.form.action) in BY_ORIGIN]
     assert forms
     client = site.app.test_client()
@@ -294,7 +295,7 @@ def test_a_form_kept_for_everyone_is_refused_from_another_site(site: Site) -> No
                 failures.append(f"{sent.form.action} with {headers}: {response.status_code}")
     assert failures == []
     assert database(site.app) == before
-    action = forms[0].form.action
+    action = next(s.form.action for s in forms if endpoint(site.app, s.form.action) == "quiz.start")
     for headers in (
         {"Sec-Fetch-Site": "same-origin"},
         {"Origin": "http://localhost"},
@@ -314,7 +315,7 @@ def test_every_post_form_is_refused_without_a_valid_token(site: Site) -> None:
     failures = []
     for sent in site.crawl.forms:
         if endpoint(site.app, sent.form.action) in BY_ORIGIN:
-            continue  # see test_a_form_kept_for_everyone_is_refused_from_another_site
+            continue  # see test_a_form_without_a_token_is_refused_from_another_site
         data = crawl.form_data(sent.form, {})
         good = data.get("csrf_token", "")
         for label, token in (("none", None), ("made up", good[::-1]), ("foreign", foreign)):

@@ -54,16 +54,13 @@ def test_400_title_in_both_languages(client: FlaskClient) -> None:
     assert "Please go back to the home page and try again." in response.get_data(as_text=True)
 
 
-def test_missing_csrf_token(app: Flask, client: FlaskClient) -> None:
-    b = Browser(client)
-    b.get("/q/demo-otp")
-    b.submit("/start")
-    answer_url = b.url
-    response = client.post(answer_url, data={"choice": "a"})
+def test_missing_csrf_token(client: FlaskClient) -> None:
+    login = {"name": "an", "password": "a long passphrase"}
+    response = client.post("/t/login", data=login)
     assert response.status_code == 400
     assert title(response) == "Trang này đã hết hạn"
     assert "Hãy mở lại trang và thử lại một lần nữa." in response.get_data(as_text=True)
-    response = client.post(f"{answer_url}?lang=en", data={"choice": "a"})
+    response = client.post("/t/login?lang=en", data=login)
     assert response.status_code == 400
     assert title(response) == "This page has expired"
     assert "Please open the page again and try once more." in response.get_data(as_text=True)
@@ -81,15 +78,32 @@ def test_a_quiz_started_from_another_site(client: FlaskClient) -> None:
     assert "Please go back to the home page and try again." in response.get_data(as_text=True)
 
 
-def test_wrong_csrf_token_on_an_answer(app: Flask, client: FlaskClient) -> None:
+def test_wrong_csrf_token(client: FlaskClient) -> None:
+    b = Browser(client)
+    b.get("/t/login")
+    form = b.page.forms[0]
+    data = form.data({"name": ["an"], "password": ["a long passphrase"], "csrf_token": ["forged"]})
+    response = client.post("/t/login", data=data)
+    assert response.status_code == 400
+    assert title(response) == "Trang này đã hết hạn"
+
+
+def test_an_answer_from_another_site(app: Flask, client: FlaskClient) -> None:
+    """The answer form carries no token (origin.py): another site's post gets the 403 page
+    and stores nothing."""
     b = Browser(client)
     b.get("/q/demo-otp")
     b.submit("/start")
     form = b.page.forms[0]
-    data = form.data({"choice": [form.options()[0].value], "csrf_token": ["forged"]})
-    response = client.post(b.url, data=data)
-    assert response.status_code == 400
-    assert title(response) == "Trang này đã hết hạn"
+    data = form.data({"choice": [form.options()[0].value]})
+    response = client.post(b.url, data=data, headers={"Sec-Fetch-Site": "cross-site"})
+    assert response.status_code == 403
+    assert title(response) == "Đường dẫn hoặc biểu mẫu này không dùng được"
+    attempt_id = b.url.split("/")[4]
+    assert app.extensions["canhgiac.store"].answers(attempt_id) == {}
+    response = client.post(b.url, data=data, headers={"Sec-Fetch-Site": "same-origin"})
+    assert response.status_code == 303
+    assert len(app.extensions["canhgiac.store"].answers(attempt_id)) == 1
 
 
 def test_405(client: FlaskClient) -> None:

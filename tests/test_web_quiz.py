@@ -45,10 +45,6 @@ def count_attempts(app: Flask) -> int:
         return conn.execute(sa.select(sa.func.count()).select_from(attempts)).scalar_one()
 
 
-def csrf_token(browser: Browser) -> str:
-    return browser.page.forms[0].hidden["csrf_token"]
-
-
 # -- the whole quiz -----------------------------------------------------------------------
 
 
@@ -205,7 +201,7 @@ def test_question_page_markup(client: FlaskClient) -> None:
     assert form.method == "post"
     assert [f.type for f in form.options()] == ["radio"] * 3
     assert all(f.label for f in form.options())  # every control has a label
-    assert "csrf_token" in form.hidden
+    assert "csrf_token" not in form.hidden  # checked by origin: see test_security.py
     assert '<progress max="3" value="1"' in b.text
     assert "Chọn tất cả đáp án đúng." not in b.text
     b.get(b.url[:-1] + "2")
@@ -300,15 +296,14 @@ def test_attempt_pages_are_not_stored_by_the_browser(client: FlaskClient) -> Non
 
 
 @pytest.fixture
-def started(app: Flask, client: FlaskClient) -> tuple[Browser, str, str]:
+def started(app: Flask, client: FlaskClient) -> tuple[Browser, str]:
     b = Browser(client)
     attempt_id = start(b)
-    return b, attempt_id, csrf_token(b)
+    return b, attempt_id
 
 
-def post(client: FlaskClient, url: str, token: str, choices: list[str]):  # type: ignore[no-untyped-def]
-    data = MultiDict([("csrf_token", token), *[("choice", c) for c in choices]])
-    return client.post(url, data=data)
+def post(client: FlaskClient, url: str, choices: list[str]):  # type: ignore[no-untyped-def]
+    return client.post(url, data=MultiDict([("choice", c) for c in choices]))
 
 
 @pytest.mark.parametrize(
@@ -329,27 +324,24 @@ def post(client: FlaskClient, url: str, token: str, choices: list[str]):  # type
     ],
 )
 def test_forged_answers_are_refused(
-    app: Flask, started: tuple[Browser, str, str], path: str, choices: list[str]
+    app: Flask, started: tuple[Browser, str], path: str, choices: list[str]
 ) -> None:
-    b, attempt_id, token = started
+    b, attempt_id = started
     store = store_of(app)
     before = (store.attempt(attempt_id), store.answers(attempt_id), count_attempts(app))
-    response = post(b.client, path.format(id=attempt_id), token, choices)
+    response = post(b.client, path.format(id=attempt_id), choices)
     assert response.status_code == 400
     assert f"<h1>{TITLE_400}</h1>" in response.get_data(as_text=True)
     assert (store.attempt(attempt_id), store.answers(attempt_id), count_attempts(app)) == before
 
 
-def test_attempt_of_another_browser_is_refused(
-    app: Flask, started: tuple[Browser, str, str]
-) -> None:
-    b, attempt_id, _ = started
+def test_attempt_of_another_browser_is_refused(app: Flask, started: tuple[Browser, str]) -> None:
+    b, attempt_id = started
     other = Browser(app.test_client())
     other.get("/q/demo-otp")
-    other.submit("/start")  # a quiz of its own, for a token of its own
-    token = csrf_token(other)
+    other.submit("/start")  # a quiz of its own
     url = f"/q/demo-otp/a/{attempt_id}/1"
-    response = post(other.client, url, token, ["a"])
+    response = post(other.client, url, ["a"])
     assert response.status_code == 400
     assert f"<h1>{TITLE_400}</h1>" in response.get_data(as_text=True)
     assert other.client.get(url).status_code == 400
@@ -357,10 +349,8 @@ def test_attempt_of_another_browser_is_refused(
     assert store_of(app).answers(attempt_id) == {}
 
 
-def test_answer_to_a_finished_attempt_is_refused(
-    app: Flask, started: tuple[Browser, str, str]
-) -> None:
-    b, attempt_id, token = started
+def test_answer_to_a_finished_attempt_is_refused(app: Flask, started: tuple[Browser, str]) -> None:
+    b, attempt_id = started
     store = store_of(app)
     with store.engine.begin() as conn:  # e.g. finished while this page was open
         conn.execute(
@@ -369,21 +359,21 @@ def test_answer_to_a_finished_attempt_is_refused(
             .values(finished_at=utcnow(), score=0)
         )
     before = store.attempt(attempt_id)
-    response = post(b.client, f"/q/demo-otp/a/{attempt_id}/1", token, ["a"])
+    response = post(b.client, f"/q/demo-otp/a/{attempt_id}/1", ["a"])
     assert response.status_code == 400
     assert store.answers(attempt_id) == {}
     assert store.attempt(attempt_id) == before
 
 
-def test_unknown_quiz_is_404(started: tuple[Browser, str, str]) -> None:
-    b, attempt_id, token = started
-    assert post(b.client, f"/q/nope/a/{attempt_id}/1", token, ["a"]).status_code == 404
+def test_unknown_quiz_is_404(started: tuple[Browser, str]) -> None:
+    b, attempt_id = started
+    assert post(b.client, f"/q/nope/a/{attempt_id}/1", ["a"]).status_code == 404
     assert b.client.get("/q/nope").status_code == 404
-    assert b.client.post("/q/nope/start", data={"csrf_token": token}).status_code == 404
+    assert b.client.post("/q/nope/start").status_code == 404
 
 
-def test_get_checks(started: tuple[Browser, str, str]) -> None:
-    b, attempt_id, _ = started
+def test_get_checks(started: tuple[Browser, str]) -> None:
+    b, attempt_id = started
     get = b.client.get
     assert get(f"/q/demo-otp/a/{attempt_id}/0").status_code == 404
     assert get(f"/q/demo-otp/a/{attempt_id}/4").status_code == 404

@@ -321,10 +321,10 @@ def test_resubmitting_keeps_the_first_answer(app: Flask, client: FlaskClient) ->
 
 
 @pytest.fixture
-def started(client: FlaskClient) -> tuple[Browser, str, str]:
+def started(client: FlaskClient) -> tuple[Browser, str]:
     b = Browser(client)
     attempt_id = start(b)
-    return b, attempt_id, b.page.forms[0].hidden["csrf_token"]
+    return b, attempt_id
 
 
 @pytest.mark.parametrize(
@@ -343,21 +343,17 @@ def started(client: FlaskClient) -> tuple[Browser, str, str]:
     ],
 )
 def test_forged_answers_are_refused(
-    app: Flask, started: tuple[Browser, str, str], n: int, fields: list[tuple[str, str]]
+    app: Flask, started: tuple[Browser, str], n: int, fields: list[tuple[str, str]]
 ) -> None:
-    b, attempt_id, token = started
-    response = b.client.post(
-        f"/q/{QUIZ}/a/{attempt_id}/{n}", data=MultiDict([("csrf_token", token), *fields])
-    )
+    b, attempt_id = started
+    response = b.client.post(f"/q/{QUIZ}/a/{attempt_id}/{n}", data=MultiDict(fields))
     assert response.status_code == 400
     assert f"<h1>{TITLE_400}</h1>" in response.get_data(as_text=True)
     assert store_of(app).answers(attempt_id) == {}
 
 
-def test_marks_on_a_finished_attempt_are_refused(
-    app: Flask, started: tuple[Browser, str, str]
-) -> None:
-    b, attempt_id, token = started
+def test_marks_on_a_finished_attempt_are_refused(app: Flask, started: tuple[Browser, str]) -> None:
+    b, attempt_id = started
     store = store_of(app)
     with store.engine.begin() as conn:
         conn.execute(
@@ -365,7 +361,7 @@ def test_marks_on_a_finished_attempt_are_refused(
             .where(attempts.c.id == attempt_id)
             .values(finished_at=utcnow(), score=0)
         )
-    data = MultiDict([("csrf_token", token), ("choice", "scam"), ("flag", "link")])
+    data = MultiDict([("choice", "scam"), ("flag", "link")])
     assert b.client.post(f"/q/{QUIZ}/a/{attempt_id}/1", data=data).status_code == 400
     assert store.answers(attempt_id) == {}
 

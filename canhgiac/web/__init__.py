@@ -43,9 +43,11 @@ def init_app(app: Flask) -> None:
     Babel(app, locale_selector=i18n.current_language)
     i18n.install_template_gettext(app)
     csrf.init_app(app)
-    # The quiz intro is a kept page, the same for everyone: its start form carries no token
-    # and is checked by origin.py instead.
+    # The resident's quiz forms carry no token and are checked by origin.py instead: the
+    # intro (start) is a kept page, the same for everyone; an answer needs the attempt in the
+    # browser's session, whose cookie a cross-site post never carries (SameSite=Lax).
     csrf.exempt(quiz.start)
+    csrf.exempt(quiz.answer)
     # gzip/brotli for pages, CSS and JS: residents pay for every byte of mobile data.
     app.config.setdefault("COMPRESS_MIN_SIZE", 500)
     # Pages made per request (a question, a result): brotli at quality 2 costs a third of the

@@ -270,7 +270,10 @@ def question(quiz_id: str, attempt_id: str, n: int) -> str | BaseResponse:
 def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseResponse:
     """Store an answer. The attempt is not read first: the insert itself checks that it is
     open and of this quiz (Store.record_answer). A resubmit (the back button) keeps the first
-    answer and shows its feedback; a form sent with nothing chosen is shown again."""
+    answer and shows its feedback; a form sent with nothing chosen is shown again. The form
+    carries no CSRF token: another site's post is refused by origin.py (and would not carry
+    the session cookie that names the attempt)."""
+    refuse_cross_site()
     quiz = _quiz_or_404(quiz_id)
     if attempt_id not in _remembered() or not 1 <= n <= len(quiz.questions):
         abort(400)
