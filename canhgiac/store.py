@@ -8,6 +8,7 @@ with Alembic migrations (canhgiac/migrations), which run the same on both databa
 from __future__ import annotations
 
 import secrets
+import select
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -123,7 +124,34 @@ def make_engine(url: str) -> Engine:
         return engine
     if url.startswith("postgresql://"):
         url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    return sa.create_engine(url, pool_pre_ping=True)
+    engine = sa.create_engine(url)
+    sa.event.listen(engine, "checkout", _drop_if_closed)
+    return engine
+
+
+def _drop_if_closed(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
+    """Hand out no pooled connection that the server has closed (a restart, an idle timeout,
+    pg_terminate_backend): the pool then opens a new one.
+
+    Instead of `pool_pre_ping`'s `SELECT 1` at every checkout, a round trip that cost a fifth
+    of a quiz page's or answer's server CPU (docs/performance.md), this looks at the socket:
+    an idle connection has nothing to read unless the server closed it or sent a notice, and
+    either way a new connection is the safe choice. go-sql-driver/mysql checks connections
+    the same way before reusing them.
+    """
+    if dbapi_connection.closed or dbapi_connection.broken:
+        raise sa.exc.DisconnectionError("the connection is closed")
+    if _readable(dbapi_connection.fileno()):
+        raise sa.exc.DisconnectionError("the server closed the connection")
+
+
+def _readable(fd: int) -> bool:
+    """Whether the socket has something to read, without waiting."""
+    if not hasattr(select, "poll"):  # Windows
+        return bool(select.select([fd], [], [], 0)[0])
+    poller = select.poll()
+    poller.register(fd, select.POLLIN | select.POLLPRI)
+    return bool(poller.poll(0))
 
 
 class Store:
