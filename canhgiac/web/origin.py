@@ -2,7 +2,8 @@
 
 The start of a quiz is a form on a page kept and served the same to everyone (the quiz
 introduction a leaflet's QR code opens, see pages.py), so it cannot carry a per-browser CSRF
-token. It is protected instead as Go's `http.CrossOriginProtection` protects forms: the browser's
+token; the answers of the quiz carry none either (a question page makes no token). They are
+protected instead as Go's `http.CrossOriginProtection` protects forms: the browser's
 `Sec-Fetch-Site` header (sent by every current browser) must say `same-origin` (or `none`, typed
 or bookmarked); without it, the `Origin` header, if any, must name this host. A request with
 neither comes from no browser, or from one too old to send them; it is let through (it can do
