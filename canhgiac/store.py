@@ -285,13 +285,18 @@ class Store:
         caller need not read the attempt first.
         ``credit`` (0-100) defaults to 100 for a right answer and 0 for a wrong one.
 
+        The insert returns how many other answers the attempt had and how many questions it
+        has, so the finish (a second statement, a round trip on PostgreSQL) runs only for the
+        last two answers of an attempt, not for every one.
+
         On PostgreSQL the insert and the finish are two statements, each committed as it ends
         (no BEGIN/COMMIT round trips). That is also what makes the finish right when the last
         two answers of an attempt come at once (two tabs): in one transaction each, under READ
         COMMITTED, neither would see the other's answer and the attempt would stay open; here
-        whichever finish runs last sees both. Should the process die between the two, the
-        next read of the attempt finishes it (attempt_and_answers). On SQLite both are one
-        transaction, and writers take turns.
+        both see that they are among the last two, and whichever finish runs last sees both
+        answers. Should the process die between the two statements (or three tabs send the
+        last three answers at once), the next read of the attempt finishes it
+        (attempt_and_answers). On SQLite both are one transaction, and writers take turns.
         """
         if credit is None:
             credit = 100 if correct else 0
@@ -314,8 +319,9 @@ class Store:
             statement, values["quiz_id"] = _INSERT_ANSWER_OF_QUIZ, quiz_id
         try:
             with self.direct.begin() as conn:
-                created = conn.execute(statement, values).first() is not None
-                if created:
+                inserted = conn.execute(statement, values).first()
+                created = inserted is not None
+                if created and inserted.others + 2 >= inserted.question_count:
                     self._finish_if_complete(conn, attempt_id, now)
         except IntegrityError:
             created = False
@@ -372,7 +378,9 @@ _ATTEMPT_AND_ANSWERS = (
 
 def _insert_answer(*, of_quiz: bool) -> sa.Insert:
     """The answer, only while its attempt is open (unfinished), and with `of_quiz` only if the
-    attempt is of that quiz; returns the question id if stored."""
+    attempt is of that quiz. Returns, if stored, the question id, how many other answers the
+    attempt has (`others`: what this statement sees; counted without this question's row,
+    which SQLite's RETURNING would see and PostgreSQL's would not) and its question count."""
     attempt_is = [attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None)]
     if of_quiz:
         attempt_is.append(attempts.c.quiz_id == sa.bindparam("quiz_id", type_=sa.String))
@@ -398,7 +406,21 @@ def _insert_answer(*, of_quiz: bool) -> sa.Insert:
                 sa.bindparam("credit", type_=sa.SmallInteger),
             ).where(sa.exists().where(*attempt_is)),
         )
-        .returning(answers.c.question_id)
+        .returning(
+            answers.c.question_id,
+            sa.select(sa.func.count())
+            .select_from(answers)
+            .where(
+                answers.c.attempt_id == _ATTEMPT_ID,
+                answers.c.question_id != sa.bindparam("question_id", type_=sa.String),
+            )
+            .scalar_subquery()
+            .label("others"),
+            sa.select(attempts.c.question_count)
+            .where(attempts.c.id == _ATTEMPT_ID)
+            .scalar_subquery()
+            .label("question_count"),
+        )
     )
 
 

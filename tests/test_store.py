@@ -120,12 +120,16 @@ def finished_rows(store: Store, ids: list[str]) -> dict[str, tuple[bool, int | N
         return {r.id: (r.finished_at is not None, r.score) for r in rows}
 
 
-def test_the_last_two_answers_at_once_finish_the_attempt(store: Store) -> None:
+@pytest.mark.parametrize("count", [2, 5])
+def test_the_last_two_answers_at_once_finish_the_attempt(store: Store, count: int) -> None:
     """Two tabs answering an attempt's last two questions at the same moment: whichever
     finishes last sees both answers, so the attempt is finished and scored."""
     attempts = [
-        store.create_attempt("otp", lang="vi", src=None, question_count=2) for _ in range(40)
+        store.create_attempt("otp", lang="vi", src=None, question_count=count) for _ in range(40)
     ]
+    for a in attempts:
+        for n in range(3, count + 1):
+            store.record_answer(a.id, f"q{n}", position=n, choices=["a"], correct=True)
     barrier = threading.Barrier(2)
     errors: list[BaseException] = []
 
@@ -148,7 +152,36 @@ def test_the_last_two_answers_at_once_finish_the_attempt(store: Store) -> None:
         tab.join()
     assert errors == []
     ids = [a.id for a in attempts]
-    assert finished_rows(store, ids) == {i: (True, 1) for i in ids}
+    assert finished_rows(store, ids) == {i: (True, count - 1) for i in ids}
+
+
+def finishes_run(store: Store) -> list[str]:
+    """A list that grows by one each time the store runs the finish (an UPDATE of attempts)."""
+    run: list[str] = []
+
+    def seen(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
+        if statement.lstrip().upper().startswith("UPDATE ATTEMPTS"):
+            run.append(statement)
+
+    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    return run
+
+
+@pytest.mark.parametrize("order", [[1, 2, 3, 4, 5], [5, 3, 1, 2, 4], [1]])
+def test_the_finish_runs_for_the_last_two_answers_only(store: Store, order: list[int]) -> None:
+    """In any order of answering, the attempt finishes with its last answer (read as stored,
+    not through attempt_and_answers, which would finish it too); the finish statement runs
+    for the last two answers only."""
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=len(order))
+    run = finishes_run(store)
+    for i, n in enumerate(order, start=1):
+        assert finished_rows(store, [a.id]) == {a.id: (False, None)}
+        store.record_answer(a.id, f"q{n}", position=n, choices=["a"], correct=n % 2 == 1)
+        assert len(run) == min(i, max(0, i - len(order) + 2))
+    assert finished_rows(store, [a.id]) == {a.id: (True, sum(n % 2 for n in order))}
+    # a repeated answer stores nothing and runs no finish
+    store.record_answer(a.id, f"q{order[0]}", position=order[0], choices=["b"], correct=False)
+    assert len(run) == min(2, len(order))
 
 
 def test_a_complete_attempt_left_open_is_finished_when_read(store: Store) -> None:
