@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from flask import Flask
 from flask.testing import FlaskClient
 
 from canhgiac.web import CONTENT_SECURITY_POLICY
@@ -63,6 +64,24 @@ def test_session_cookie_flags(client: FlaskClient) -> None:
     response = client.post("/q/demo-otp/start")
     cookie = next(h for h in response.headers.getlist("Set-Cookie") if h.startswith("session="))
     assert "HttpOnly" in cookie and "SameSite=Lax" in cookie
+
+
+def test_the_session_signer_follows_the_secret_key(app: Flask) -> None:
+    """The signer is made once per key (web.SessionInterface), and a changed key is seen: a
+    cookie signed with the old key is read while the key is among SECRET_KEY_FALLBACKS, and
+    not after."""
+    made = app.session_interface.get_signing_serializer(app)
+    assert app.session_interface.get_signing_serializer(app) is made
+    client = app.test_client()
+    question = client.post("/q/demo-otp/start").headers["Location"]
+    assert client.get(question).status_code == 200
+    old = app.secret_key
+    app.secret_key = "a-new-secret-key-0123456789"
+    app.config["SECRET_KEY_FALLBACKS"] = [old]
+    assert app.session_interface.get_signing_serializer(app) is not made
+    assert client.get(question).status_code == 200
+    app.config["SECRET_KEY_FALLBACKS"] = []
+    assert client.get(question).status_code == 400
 
 
 def all_pages(client: FlaskClient) -> list[str]:

@@ -11,10 +11,11 @@ from babel.messages.extract import DEFAULT_KEYWORDS, extract_from_dir
 from babel.messages.frontend import parse_mapping_cfg
 from babel.messages.mofile import write_mo
 from babel.messages.pofile import read_po
-from flask import Flask
+from flask import Flask, Response
 from flask.testing import FlaskClient
 
 from canhgiac.config import ROOT
+from canhgiac.web.i18n import vary_on
 
 from forms import Browser, parse
 
@@ -191,3 +192,21 @@ def test_every_interface_string_is_in_the_catalog() -> None:
     missing = sorted(found - known)
     assert not missing, f"not in messages.po (run pybabel extract and update): {missing}"
     assert "Please choose an answer." in found
+
+
+@pytest.mark.parametrize(
+    ("before", "after"),
+    [
+        (None, "Cookie"),
+        ("Accept-Encoding", "Accept-Encoding, Cookie"),
+        ("cookie", "cookie"),
+        ("Accept-Encoding,  Cookie ", "Accept-Encoding,  Cookie "),
+        ("Set-Cookie2", "Set-Cookie2, Cookie"),
+    ],
+)
+def test_vary_on_adds_a_header_once(before: str | None, after: str) -> None:
+    response = Response("x")
+    if before is not None:
+        response.headers["Vary"] = before
+    vary_on(response, "Cookie")
+    assert response.headers.getlist("Vary") == [after]

@@ -137,8 +137,18 @@ def remember_language(response: Response) -> Response:
             secure=bool(current_app.config.get("SESSION_COOKIE_SECURE")),
         )
     if request.endpoint != "static":
-        response.vary.add("Cookie")  # the page's language depends on the cookie
+        vary_on(response, "Cookie")  # the page's language depends on the cookie
     return response
+
+
+def vary_on(response: Response, header: str) -> None:
+    """Add `header` to the response's Vary header (what `response.vary.add` does, without
+    parsing and writing the header back through a HeaderSet on every response)."""
+    vary = response.headers.get("Vary")
+    if not vary:
+        response.headers["Vary"] = header
+    elif header.lower() not in {v.strip().lower() for v in vary.split(",")}:
+        response.headers["Vary"] = f"{vary}, {header}"
 
 
 @bp.app_context_processor

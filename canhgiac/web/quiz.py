@@ -174,7 +174,8 @@ def _first_unanswered(quiz: Quiz, answers: dict[str, Answer], after: int = 0) ->
 
 
 def _see_other(url: str) -> BaseResponse:
-    return redirect(url, code=303)
+    """303 to `url` (an answer's post/redirect/get), with no body to make or send."""
+    return Response(status=303, headers={"Location": url})
 
 
 # -- pages --------------------------------------------------------------------------------
