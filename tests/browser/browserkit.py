@@ -22,7 +22,14 @@ from urllib.parse import urlencode, urlsplit
 
 import pytest
 from flask import Flask, got_request_exception
-from playwright.sync_api import APIRequestContext, Browser, BrowserContext, ConsoleMessage, Page
+from playwright.sync_api import (
+    APIRequestContext,
+    Browser,
+    BrowserContext,
+    ConsoleMessage,
+    Page,
+    expect,
+)
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
@@ -433,6 +440,18 @@ def submit_answer(page: Page, *, finger: bool = False) -> None:
     with page.expect_navigation():
         press(page.locator("main form [type=submit]"), finger)
     page.wait_for_load_state()
+
+
+def expect_score(page: Page, server: LiveServer, score: int, total: int) -> None:
+    """The page shows the score line of a finished quiz or session, in Vietnamese."""
+    expect(page.locator(".score")).to_have_text(
+        server.say(
+            "You answered %(score)d of %(total)d questions correctly",
+            "vi",
+            score=score,
+            total=total,
+        )
+    )
 
 
 def post_answers(

@@ -16,6 +16,7 @@ from .browserkit import (
     Contexts,
     LiveServer,
     answer_for,
+    expect_score,
     flow_quiz,
     press,
     submit_answer,
@@ -157,12 +158,5 @@ def test_a_live_session_round(contexts: Contexts, live_server: LiveServer, shoot
             if page.locator(ANSWER_FORM).count():
                 press(page.get_by_role("link", name=say("Refresh this page", "vi")), True)
         expect(page.locator("h1")).to_have_text(ended, **wait)
-        expect(page.locator(".score")).to_have_text(
-            say(
-                "You answered %(score)d of %(total)d questions correctly",
-                "vi",
-                score=score,
-                total=total,
-            )
-        )
+        expect_score(page, live_server, score, total)
     shoot(phone_a, "phone-a-ended")

@@ -13,6 +13,7 @@ from .browserkit import (
     Contexts,
     LiveServer,
     answer_for,
+    expect_score,
     first_of_type,
     flow_quiz,
     press,
@@ -69,14 +70,7 @@ def test_whole_quiz_on_a_phone(
         press(page.locator(".actions a.button"), True)
 
     expect(page).to_have_url(re.compile(rf"/q/{quiz.id}/a/[^/]+/result$"))
-    expect(page.locator(".score")).to_have_text(
-        live_server.say(
-            "You answered %(score)d of %(total)d questions correctly",
-            "vi",
-            score=right_count,
-            total=total,
-        )
-    )
+    expect_score(page, live_server, right_count, total)
     assert page.locator("ol.review > li").count() == total
     shoot(page, f"{label}-result")
 
@@ -200,14 +194,7 @@ def test_quiz_by_keyboard_alone(contexts: Contexts, live_server: LiveServer, sho
         page.keyboard.press("Enter")
 
     expect(page).to_have_url(re.compile(r"/result$"))
-    expect(page.locator(".score")).to_have_text(
-        live_server.say(
-            "You answered %(score)d of %(total)d questions correctly",
-            "vi",
-            score=total,
-            total=total,
-        )
-    )
+    expect_score(page, live_server, total, total)
     shoot(page, "result")
 
 
