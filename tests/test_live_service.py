@@ -3,6 +3,7 @@ moves, idempotent answers, the timer, counts, reports, the purge and the rate li
 
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from datetime import timedelta
 
@@ -14,7 +15,7 @@ from alembic.migration import MigrationContext
 
 from canhgiac.content.model import Choice, Question, Quiz, Text
 from canhgiac.live import auth, counts, phones, ratelimit, service
-from canhgiac.live.report import aggregate, build, csv_text, purge
+from canhgiac.live.report import aggregate, build, csv_text, purge, purge_session
 from canhgiac.live.tables import live_counts, live_sessions, participants, responses
 from canhgiac.store import Store, metadata, utcnow
 
@@ -339,6 +340,45 @@ def test_purge_keeps_the_aggregate_and_deletes_the_people(engine, trainer_id) ->
         ).scalar()
     assert kept > 0
     assert purge(engine, 30).sessions == 0  # once only
+
+
+def _age(engine, session_id: str, days: int) -> None:  # type: ignore[no-untyped-def]
+    with engine.begin() as conn:
+        conn.execute(
+            live_sessions.update()
+            .where(live_sessions.c.id == session_id)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+
+
+def test_a_session_purged_already_is_not_purged_again(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
+    old = play(engine, trainer_id)
+    _age(engine, old.id, 31)
+    counts = aggregate(engine, old)
+    assert purge(engine, 30).sessions == 1
+    # A second purge that listed the session before the first one purged it: it must not
+    # count the (deleted) people again and write those empty counts over the kept ones.
+    assert purge_session(engine, old.id, utcnow()) is None
+    assert aggregate(engine, service.get_session(engine, old.id)) == counts
+
+
+def test_purges_running_at_once_purge_each_session_once(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
+    olds = [play(engine, trainer_id) for _ in range(6)]
+    for s in olds:
+        _age(engine, s.id, 31)
+    counts = {s.id: aggregate(engine, s) for s in olds}
+    assert all(c.joined == 4 for c in counts.values())
+    gate = threading.Barrier(3)
+
+    def run() -> int:
+        gate.wait()
+        return purge(engine, 30).sessions
+
+    with ThreadPoolExecutor(3) as pool:
+        done = list(pool.map(lambda _: run(), range(3)))
+    assert sum(done) == 6
+    for s in olds:
+        assert aggregate(engine, service.get_session(engine, s.id)) == counts[s.id]
 
 
 def test_purge_ends_a_forgotten_open_session_first(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]

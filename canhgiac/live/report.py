@@ -348,7 +348,9 @@ class Purged:
 
 def purge(engine: Engine, days: int, now: datetime | None = None) -> Purged:
     """Delete nicknames, tokens and per-person answers of sessions started more than `days`
-    days ago, keeping their aggregate counts. A session still open then is ended first."""
+    days ago, keeping their aggregate counts. A session still open then is ended first.
+    Several purges may run at once (a cron job on each of several servers, the automatic
+    purge of each worker): each session is purged by one of them only."""
     if days < 0:
         raise ValueError("days cannot be negative")
     now = now or utcnow()
@@ -363,31 +365,46 @@ def purge(engine: Engine, days: int, now: datetime | None = None) -> Purged:
             .scalars()
             .all()
         )
-    people = answers = 0
+    sessions = people = answers = 0
     for session_id in ids:
-        this = live_sessions.c.id == session_id
-        with engine.begin() as conn:
-            # First a write, so that on SQLite the whole transaction holds the write lock.
-            conn.execute(
-                live_sessions.update()
-                .where(this)
-                .values(
-                    status=ENDED,
-                    open_code=None,
-                    close_at=None,
-                    ended_at=sa.func.coalesce(live_sessions.c.ended_at, now),
-                    purged_at=now,
-                    version=live_sessions.c.version + 1,
-                )
-            )
-            rows = _rollup_rows(session_id, compute(conn, session_id))
-            conn.execute(live_counts.delete().where(live_counts.c.session_id == session_id))
-            conn.execute(live_counts.insert(), rows)
-            answers += conn.execute(
-                responses.delete().where(responses.c.session_id == session_id)
-            ).rowcount
-            people += conn.execute(
-                participants.delete().where(participants.c.session_id == session_id)
-            ).rowcount
+        done = purge_session(engine, session_id, now)
+        if done is not None:
+            sessions += 1
+            people += done[0]
+            answers += done[1]
     counters = ratelimit.forget_expired(engine, now)
-    return Purged(len(ids), people, answers, counters)
+    return Purged(sessions, people, answers, counters)
+
+
+def purge_session(engine: Engine, session_id: str, now: datetime) -> tuple[int, int] | None:
+    """Purge one session: (participants, answers) deleted, or None when another purge did it
+    first. Its counts are written from the per-person rows, so a session already purged must
+    not be purged again: that would write counts of nobody over the kept ones."""
+    this = live_sessions.c.id == session_id
+    with engine.begin() as conn:
+        # First a write, so that on SQLite the whole transaction holds the write lock; on
+        # PostgreSQL the row lock makes a second purge wait, then find it purged.
+        claimed = conn.execute(
+            live_sessions.update()
+            .where(this, live_sessions.c.purged_at.is_(None))
+            .values(
+                status=ENDED,
+                open_code=None,
+                close_at=None,
+                ended_at=sa.func.coalesce(live_sessions.c.ended_at, now),
+                purged_at=now,
+                version=live_sessions.c.version + 1,
+            )
+        ).rowcount
+        if not claimed:
+            return None
+        rows = _rollup_rows(session_id, compute(conn, session_id))
+        conn.execute(live_counts.delete().where(live_counts.c.session_id == session_id))
+        conn.execute(live_counts.insert(), rows)
+        answers = conn.execute(
+            responses.delete().where(responses.c.session_id == session_id)
+        ).rowcount
+        people = conn.execute(
+            participants.delete().where(participants.c.session_id == session_id)
+        ).rowcount
+    return people, answers
