@@ -34,6 +34,10 @@ def create_app(test_config: dict[str, Any] | None = None) -> Flask:
     app.extensions[CATALOG_KEY] = catalog
 
     store.init_app(app)
+    # Per-person live-session data goes after RETENTION_DAYS even without a cron job.
+    from .live import autopurge
+
+    autopurge.init_app(app, app.extensions[store.EXTENSION_KEY].engine)
 
     from . import web
 

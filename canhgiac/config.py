@@ -34,6 +34,9 @@ def defaults() -> dict[str, Any]:
         "LANGUAGES": "vi,en",
         # Days after which per-person data (nicknames, individual answers) is purged.
         "RETENTION_DAYS": 30,
+        # How often each server process runs that purge itself (hours; 0: never, for a site
+        # that runs `canhgiac purge` from cron instead).
+        "PURGE_EVERY_HOURS": 24,
         # Local time of the site's users, in hours from UTC (Vietnam: 7, no summer time): days
         # and weeks in results, and times shown to trainers.
         "UTC_OFFSET_HOURS": 7,

@@ -4,13 +4,16 @@ JavaScript off (tests/forms.py), each with its own cookie jar."""
 from __future__ import annotations
 
 import re
+from datetime import timedelta
 
+import sqlalchemy as sa
 from flask import Flask
 from flask.testing import FlaskClient
 
-from canhgiac.live import auth
+from canhgiac.live import auth, phones, service
 from canhgiac.live.service import LiveSession, get_session
-from canhgiac.store import get_store
+from canhgiac.live.tables import live_sessions, participants
+from canhgiac.store import get_store, utcnow
 
 from forms import Browser
 
@@ -124,3 +127,28 @@ class Phone:
         match = re.search(r'<span class="nick">([^<]*)</span>', self.text)
         assert match, self.text
         return match.group(1)
+
+
+def old_session(engine: sa.Engine, days: int = 31, trainer: str = "lan") -> str:
+    """A live session started `days` ago, with one nicknamed person in it."""
+    trainer_id = auth.add_trainer(engine, trainer, "mat-khau-123").id
+    s = service.create_session(engine, trainer_id=trainer_id, quiz_id="otp", question_count=3)
+    phones.join(engine, s, None, "Bà Tư")
+    with engine.begin() as conn:
+        conn.execute(
+            live_sessions.update()
+            .where(live_sessions.c.id == s.id)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+    return s.id
+
+
+def people(engine: sa.Engine, session_id: str) -> int:
+    with engine.connect() as conn:
+        return int(
+            conn.execute(
+                sa.select(sa.func.count())
+                .select_from(participants)
+                .where(participants.c.session_id == session_id)
+            ).scalar_one()
+        )

@@ -17,9 +17,13 @@ import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
+from live_helpers import old_session, people
+
+from canhgiac.store import Store
 
 from conftest import DEMO_CONTENT, PROJECT_ROOT
 
@@ -41,16 +45,19 @@ def get(url: str, headers: dict[str, str] | None = None) -> tuple[int, dict[str,
         return err.code, dict(err.headers), err.read()
 
 
-@pytest.fixture
-def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+@contextmanager
+def serving(instance: Path, **settings: str) -> Iterator[tuple[str, Path]]:
+    """`canhgiac serve` with 2 workers on a free loopback port, the instance folder and
+    database in `instance`; yields its address and its log file once /healthz answers."""
     port = free_port()
-    log = tmp_path / "server.log"
+    log = instance / "server.log"
     env = {k: v for k, v in os.environ.items() if not k.startswith("CANHGIAC_")}
     env.update(
-        CANHGIAC_INSTANCE_PATH=str(tmp_path),
+        CANHGIAC_INSTANCE_PATH=str(instance),
         CANHGIAC_SECRET_KEY="a-real-secret-key-for-this-test",
         CANHGIAC_CONTENT=str(DEMO_CONTENT),
     )
+    env.update({f"CANHGIAC_{k}": v for k, v in settings.items()})
     with log.open("w") as out:
         proc = subprocess.Popen(
             [CANHGIAC, "serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "2"],
@@ -79,6 +86,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    with serving(tmp_path) as running:
+        yield running
 
 
 def test_serve_answers_health_pages_and_static_files(server: tuple[str, Path]) -> None:
@@ -110,6 +123,20 @@ def test_serve_answers_health_pages_and_static_files(server: tuple[str, Path]) -
         assert re.fullmatch(r'"GET \S+ HTTP/1\.[01]" \d{3} \d+B \d+ms', line), line
         assert "127.0.0.1" not in line  # no client address is logged
     assert any(line.startswith('"GET /l/no-such-lesson HTTP/1.1" 404 ') for line in lines)
+
+
+def test_the_server_purges_old_live_sessions_itself(tmp_path: Path) -> None:
+    store = Store(f"sqlite:///{tmp_path / 'canhgiac.sqlite3'}")
+    store.upgrade()
+    session_id = old_session(store.engine)
+    with serving(tmp_path) as (base, log):
+        # /healthz answered: each worker purges once it has sent its first response.
+        deadline = time.monotonic() + 20
+        while people(store.engine, session_id) and time.monotonic() < deadline:
+            get(base + "/healthz")
+            time.sleep(0.1)
+        assert people(store.engine, session_id) == 0, log.read_text()
+    store.dispose()
 
 
 def test_serve_refuses_to_start_on_invalid_content(tmp_path: Path) -> None:

@@ -118,7 +118,8 @@ def trainer_remove(name: str, yes: bool) -> None:
 )
 def purge_command(days: int | None) -> None:
     """Delete nicknames and per-person answers of live sessions older than the retention
-    period; the aggregate counts their reports need are kept. Run it daily (cron)."""
+    period; the aggregate counts their reports need are kept. The site also runs it itself
+    every PURGE_EVERY_HOURS hours (24)."""
     if days is None:
         days = int(config.bare_app().config["RETENTION_DAYS"])
     with _store() as store:
