@@ -7,9 +7,10 @@ the session by themselves: live.js polls with JavaScript on, a meta refresh with
 from __future__ import annotations
 
 import re
+import time
 
 import pytest
-from playwright.sync_api import Page, expect
+from playwright.sync_api import BrowserContext, Page, Route, expect
 
 from .browserkit import (
     LIVE_TIMEOUT_MS,
@@ -57,6 +58,23 @@ def answer(page: Page, question, right: bool) -> None:  # type: ignore[no-untype
     submit_answer(page, finger=True)
 
 
+def new_session(laptop: BrowserContext, live_server: LiveServer, quiz_id: str) -> tuple[Page, str]:
+    """The trainer logs in on the laptop and starts a session: the control page, the code."""
+    trainer = laptop.new_page()
+    name, password = live_server.trainer_account()
+    trainer.goto("/t/login")
+    trainer.locator("input#name").fill(name)
+    trainer.locator("input#password").fill(password)
+    trainer.locator("form.login [type=submit]").click()
+    expect(trainer).to_have_url(re.compile(r"/t/$"))
+    trainer.locator("select#quiz").select_option(quiz_id)
+    trainer.locator("form.start [type=submit]").click()
+    expect(trainer).to_have_url(re.compile(r"/t/s/[0-9a-f]+$"))
+    code = trainer.locator(".join-code").inner_text().strip()
+    assert re.fullmatch(r"\d{6}", code), code
+    return trainer, code
+
+
 def test_a_live_session_round(contexts: Contexts, live_server: LiveServer, shoot) -> None:  # type: ignore[no-untyped-def]
     if not (live_server.has("trainer.control") and live_server.has("live.phone")):
         pytest.skip("live sessions are not in this build")
@@ -68,18 +86,7 @@ def test_a_live_session_round(contexts: Contexts, live_server: LiveServer, shoot
 
     # The trainer logs in on the laptop and starts a session.
     laptop = contexts.new("laptop")
-    trainer = laptop.new_page()
-    name, password = live_server.trainer_account()
-    trainer.goto("/t/login")
-    trainer.locator("input#name").fill(name)
-    trainer.locator("input#password").fill(password)
-    trainer.locator("form.login [type=submit]").click()
-    expect(trainer).to_have_url(re.compile(r"/t/$"))
-    trainer.locator("select#quiz").select_option(quiz.id)
-    trainer.locator("form.start [type=submit]").click()
-    expect(trainer).to_have_url(re.compile(r"/t/s/[0-9a-f]+$"))
-    code = trainer.locator(".join-code").inner_text().strip()
-    assert re.fullmatch(r"\d{6}", code), code
+    trainer, code = new_session(laptop, live_server, quiz.id)
 
     # The projector view, in its own window.
     with laptop.expect_page() as opened:
@@ -160,3 +167,31 @@ def test_a_live_session_round(contexts: Contexts, live_server: LiveServer, shoot
         expect(page.locator("h1")).to_have_text(ended, **wait)
         expect_score(page, live_server, score, total)
     shoot(phone_a, "phone-a-ended")
+
+
+def test_a_press_on_the_control_page_is_not_lost_to_its_refresh(
+    contexts: Contexts, live_server: LiveServer
+) -> None:
+    """The control page reloads itself when the session moves on. If that happens while the
+    trainer's press is on its way (here it is held for longer than one poll while the
+    session's question is closed elsewhere, as a timer does), the reload must not cancel it."""
+    if not live_server.has("trainer.control"):
+        pytest.skip("live sessions are not in this build")
+    from canhgiac.live import service
+
+    quiz = flow_quiz(live_server)
+    trainer, _ = new_session(contexts.new("laptop"), live_server, quiz.id)
+    control(trainer, "start")
+    session_id = trainer.url.rstrip("/").rsplit("/", 1)[1]
+
+    def held(route: Route) -> None:
+        try:
+            assert service.close_answers(live_server.engine(), session_id, 1)  # polled next
+            time.sleep(3)  # one poll comes every 2-2.4 s
+        finally:
+            route.continue_()
+
+    trainer.route(re.compile(r"/reveal$"), held)
+    control(trainer, "reveal")
+    expect(trainer.locator("form[action$='/next'] [type=submit]").first).to_be_visible()
+    assert service.get_session(live_server.engine(), session_id).status == service.REVEALED
