@@ -98,6 +98,16 @@ def test_purge_uses_the_retention_period(env, monkeypatch) -> None:  # type: ign
     assert run("purge", "--days", "0").output.startswith("purged 0 sessions")
 
 
+def test_purge_refuses_a_wrong_retention_period(env, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("CANHGIAC_RETENTION_DAYS", "0")
+    done = CliRunner().invoke(main, ["purge"])
+    assert done.exit_code == 1
+    assert done.output == (
+        "Error: RETENTION_DAYS must be a whole number of days, 1 or more (not 0)\n"
+    )
+    assert "Traceback" not in done.output
+
+
 def test_commands_need_an_up_to_date_database(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
     monkeypatch.setenv("CANHGIAC_DATABASE_URL", "postgresql://nobody@127.0.0.1:1/none")
     done = run("trainer", "list")

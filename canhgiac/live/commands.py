@@ -14,6 +14,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from .. import config
 from ..store import Store, StoreError
 from . import auth
+from .autopurge import settings
 from .report import purge
 
 
@@ -121,7 +122,10 @@ def purge_command(days: int | None) -> None:
     period; the aggregate counts their reports need are kept. The site also runs it itself
     every PURGE_EVERY_HOURS hours (24)."""
     if days is None:
-        days = int(config.bare_app().config["RETENTION_DAYS"])
+        try:
+            days = settings(config.bare_app())[0]
+        except config.ConfigError as exc:
+            raise click.ClickException(str(exc)) from None
     with _store() as store:
         done = purge(store.engine, days)
     click.echo(
