@@ -129,17 +129,22 @@ class Phone:
         return match.group(1)
 
 
+def age(engine: sa.Engine, session_id: str, days: int) -> None:
+    """Make a live session look started `days` ago."""
+    with engine.begin() as conn:
+        conn.execute(
+            live_sessions.update()
+            .where(live_sessions.c.id == session_id)
+            .values(created_at=utcnow() - timedelta(days=days))
+        )
+
+
 def old_session(engine: sa.Engine, days: int = 31, trainer: str = "lan") -> str:
     """A live session started `days` ago, with one nicknamed person in it."""
     trainer_id = auth.add_trainer(engine, trainer, "mat-khau-123").id
     s = service.create_session(engine, trainer_id=trainer_id, quiz_id="otp", question_count=3)
     phones.join(engine, s, None, "Bà Tư")
-    with engine.begin() as conn:
-        conn.execute(
-            live_sessions.update()
-            .where(live_sessions.c.id == s.id)
-            .values(created_at=utcnow() - timedelta(days=days))
-        )
+    age(engine, s.id, days)
     return s.id
 
 

@@ -12,6 +12,7 @@ import sqlalchemy as sa
 from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
+from live_helpers import age
 
 from canhgiac.content.model import Choice, Question, Quiz, Text
 from canhgiac.live import auth, counts, phones, ratelimit, service
@@ -312,12 +313,7 @@ def test_the_report(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
 def test_purge_keeps_the_aggregate_and_deletes_the_people(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
     old = play(engine, trainer_id)
     recent = play(engine, trainer_id)
-    with engine.begin() as conn:
-        conn.execute(
-            live_sessions.update()
-            .where(live_sessions.c.id == old.id)
-            .values(created_at=utcnow() - timedelta(days=31))
-        )
+    age(engine, old.id, 31)
     before = build(engine, service.get_session(engine, old.id), QUIZ)
     counts_before = aggregate(engine, old)
     ratelimit.hit(engine, ratelimit.JOIN, "k", now=utcnow() - timedelta(days=2))
@@ -342,18 +338,9 @@ def test_purge_keeps_the_aggregate_and_deletes_the_people(engine, trainer_id) ->
     assert purge(engine, 30).sessions == 0  # once only
 
 
-def _age(engine, session_id: str, days: int) -> None:  # type: ignore[no-untyped-def]
-    with engine.begin() as conn:
-        conn.execute(
-            live_sessions.update()
-            .where(live_sessions.c.id == session_id)
-            .values(created_at=utcnow() - timedelta(days=days))
-        )
-
-
 def test_a_session_purged_already_is_not_purged_again(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
     old = play(engine, trainer_id)
-    _age(engine, old.id, 31)
+    age(engine, old.id, 31)
     counts = aggregate(engine, old)
     assert purge(engine, 30).sessions == 1
     # A second purge that listed the session before the first one purged it: it must not
@@ -365,7 +352,7 @@ def test_a_session_purged_already_is_not_purged_again(engine, trainer_id) -> Non
 def test_purges_running_at_once_purge_each_session_once(engine, trainer_id) -> None:  # type: ignore[no-untyped-def]
     olds = [play(engine, trainer_id) for _ in range(6)]
     for s in olds:
-        _age(engine, s.id, 31)
+        age(engine, s.id, 31)
     counts = {s.id: aggregate(engine, s) for s in olds}
     assert all(c.joined == 4 for c in counts.values())
     gate = threading.Barrier(3)
