@@ -15,6 +15,7 @@ from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from canhgiac import create_app
+from canhgiac.store import Store
 
 TESTS = Path(__file__).parent
 DEMO_CONTENT = TESTS / "data" / "content"
@@ -47,6 +48,15 @@ def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str
     with admin.connect() as conn:
         conn.exec_driver_sql(f'DROP DATABASE "{name}" WITH (FORCE)')
     admin.dispose()
+
+
+@pytest.fixture
+def store(database_url: str) -> Iterator[Store]:
+    """A store on that database, migrated to the newest schema."""
+    s = Store(database_url)
+    s.upgrade()
+    yield s
+    s.dispose()
 
 
 @pytest.fixture

@@ -30,14 +30,6 @@ class Clock:
         return self.now
 
 
-@pytest.fixture
-def store(database_url: str) -> Store:
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
 def test_it_purges_at_once_then_once_per_period(store: Store) -> None:
     engine = store.engine
     first = old_session(engine)

@@ -51,14 +51,6 @@ QUIZ = Quiz(
 
 
 @pytest.fixture
-def store(database_url: str) -> Store:
-    s = Store(database_url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
-@pytest.fixture
 def engine(store: Store):  # type: ignore[no-untyped-def]
     return store.engine
 

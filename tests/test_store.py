@@ -25,14 +25,6 @@ def url(database_url: str) -> str:
     return database_url
 
 
-@pytest.fixture
-def store(url: str) -> Store:
-    s = Store(url)
-    s.upgrade()
-    yield s
-    s.dispose()
-
-
 def test_migrations_build_exactly_the_tables_the_code_uses(store: Store) -> None:
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
