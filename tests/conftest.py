@@ -11,7 +11,7 @@ from typing import Any
 
 import pytest
 import sqlalchemy as sa
-from flask import Flask
+from flask import Flask, request, request_started
 from flask.testing import FlaskClient, FlaskCliRunner
 
 from canhgiac import create_app
@@ -86,3 +86,16 @@ def client(app: Flask) -> FlaskClient:
 @pytest.fixture
 def runner(app: Flask) -> FlaskCliRunner:
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def flask_requests(app: Flask) -> Iterator[list[str]]:
+    """The paths of the requests that reached Flask (not kept pages or the attempt lane)."""
+    paths: list[str] = []
+
+    def record(sender: Flask, **_extra: Any) -> None:
+        paths.append(request.full_path.rstrip("?"))
+
+    request_started.connect(record, app)
+    yield paths
+    request_started.disconnect(record, app)

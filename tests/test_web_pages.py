@@ -10,7 +10,7 @@ from pathlib import Path
 
 import brotli
 import pytest
-from flask import Flask, render_template_string, request_started, template_rendered
+from flask import Flask, render_template_string, template_rendered
 from flask.testing import FlaskClient
 
 from canhgiac.web.pages import EXTENSION_KEY, Kit, Pages, choose_encoding, shared_page
@@ -113,21 +113,6 @@ def test_the_store_of_pages_is_bounded() -> None:
 
 
 # -- whole answers, served without Flask ----------------------------------------------------
-
-
-@pytest.fixture
-def flask_requests(app: Flask):  # type: ignore[no-untyped-def]
-    """The paths of the requests that reached Flask, in order."""
-    paths: list[str] = []
-
-    def record(sender, **_extra):  # type: ignore[no-untyped-def]
-        from flask import request
-
-        paths.append(request.full_path.rstrip("?"))
-
-    request_started.connect(record, app)
-    yield paths
-    request_started.disconnect(record, app)
 
 
 def test_a_kept_answer_is_served_without_flask(client: FlaskClient, flask_requests) -> None:  # type: ignore[no-untyped-def]

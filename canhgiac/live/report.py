@@ -201,7 +201,7 @@ def letters(count: int) -> list[str]:
 
 def shown_choices(session: LiveSession, question: Question) -> list[Choice]:
     """The choices in this session's order, the same on every phone and on the projector."""
-    from ..web.quiz import ordered_choices
+    from ..web.attempt import ordered_choices
 
     return ordered_choices(session, question)  # type: ignore[arg-type]
 

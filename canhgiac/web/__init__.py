@@ -18,7 +18,20 @@ from flask_wtf.csrf import CSRFProtect
 
 from ..config import ROOT
 from ..markup import render_markdown
-from . import errors, health, home, i18n, lessons, live, pages, printing, quiz, results, trainer
+from . import (
+    errors,
+    health,
+    home,
+    i18n,
+    lane,
+    lessons,
+    live,
+    pages,
+    printing,
+    quiz,
+    results,
+    trainer,
+)
 
 __all__ = ["init_app"]
 
@@ -75,6 +88,7 @@ def init_app(app: Flask) -> None:
     for module in (i18n, errors, home, lessons, quiz, printing, results, live, trainer, health):
         app.register_blueprint(module.bp)
     pages.init_app(app)
+    lane.init_app(app)
 
     app.jinja_env.trim_blocks = True
     app.jinja_env.lstrip_blocks = True

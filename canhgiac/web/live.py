@@ -44,8 +44,9 @@ from ..live.phones import Response as Answer
 from ..live.report import letters, shown_choices
 from ..live.service import LiveSession
 from ..store import get_store
+from .attempt import ShownChoice
 from .errors import Page, error_page
-from .quiz import ShownChoice, score_message
+from .quiz import score_message
 
 bp = Blueprint("live", __name__)
 

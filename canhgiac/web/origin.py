@@ -16,21 +16,24 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import abort, request
+from werkzeug.wrappers import Request
 
 ALLOWED_SITES = frozenset({"same-origin", "none"})
 
 
-def cross_site() -> bool:
-    """Whether the browser says this request was made by another site."""
-    site = request.headers.get("Sec-Fetch-Site")
+def cross_site(req: Request | None = None) -> bool:
+    """Whether the browser says this request (by default Flask's current one) was made by
+    another site."""
+    req = request if req is None else req
+    site = req.headers.get("Sec-Fetch-Site")
     if site is not None:
         return site.strip().lower() not in ALLOWED_SITES
-    origin = request.headers.get("Origin")
+    origin = req.headers.get("Origin")
     if origin is None:
         return False
     if origin == "null":  # an opaque origin: a sandboxed frame, a file, a redirect from afar
         return True
-    return urlsplit(origin).netloc.lower() != request.host.lower()
+    return urlsplit(origin).netloc.lower() != req.host.lower()
 
 
 def refuse_cross_site() -> None:

@@ -211,20 +211,25 @@ class KeptPages:
         self.static_state = static_state
         self.pages = Pages(size)
 
-    def key(self, environ: dict[str, Any]) -> Hashable:
+    def language(self, environ: dict[str, Any]) -> str | None:
+        """The `lang` cookie's language, if it names one of the site's (the page's language
+        when the address has no `?lang=`)."""
         cookies = environ.get("HTTP_COOKIE")
         lang = parse_cookie(cookies).get(COOKIE) if cookies else None
         if lang is not None:
             lang = lang.strip().lower()
             if lang not in self.languages:
                 lang = None
+        return lang
+
+    def key(self, environ: dict[str, Any]) -> Hashable:
         return (
             environ.get("PATH_INFO", ""),
             environ.get("QUERY_STRING", ""),
             environ.get("SCRIPT_NAME", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", "http"),
-            lang,
+            self.language(environ),
             self.static_state(),
         )
 
@@ -235,13 +240,7 @@ class KeptPages:
         kept: Kept | None = self.pages.get(key)
         if kept is not None:
             coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
-            body = kept.bodies[coding]
-            headers = [*kept.headers, ("Vary", "Cookie, Accept-Encoding")]
-            headers.append(("Content-Length", str(len(body))))
-            if coding != "identity":
-                headers.append(("Content-Encoding", coding))
-            start_response(kept.status, headers)
-            return [body]
+            return send(start_response, kept.status, kept.headers, coding, kept.bodies[coding])
         return self._answer_and_keep(environ, start_response, key)
 
     def _answer_and_keep(
@@ -262,14 +261,38 @@ class KeptPages:
         return body
 
 
-def _keepable(status: str, headers: list[tuple[str, str]], page: str) -> Kept | None:
-    """The answer to keep, or None when it is not the same for everyone (a cookie to set, not
-    a plain 200 HTML page). Its body is the page shared_page served: the body Flask sent, in
-    whatever encoding this reader took, is that page compressed."""
+def send(
+    start_response: ResponseStarter,
+    status: str,
+    kept: tuple[tuple[str, str], ...],
+    coding: str,
+    body: bytes,
+) -> list[bytes]:
+    """Answer with a kept answer's status and headers and `body`, in `coding`."""
+    headers = [*kept, ("Vary", "Cookie, Accept-Encoding")]
+    headers.append(("Content-Length", str(len(body))))
+    if coding != "identity":
+        headers.append(("Content-Encoding", coding))
+    start_response(status, headers)
+    return [body]
+
+
+def kept_headers(status: str, headers: list[tuple[str, str]]) -> tuple[tuple[str, str], ...] | None:
+    """The headers of an answer that may be served again, or None when it may not be (a cookie
+    to set, not a plain 200 HTML page)."""
     if not status.startswith("200 "):
         return None
     names = {name.lower(): value for name, value in headers}
     if "set-cookie" in names or not names.get("content-type", "").startswith("text/html"):
         return None
-    kept_headers = tuple((n, v) for n, v in headers if n.lower() not in NOT_KEPT)
-    return Kept(status, kept_headers, encode(page.encode("utf-8")))
+    return tuple((n, v) for n, v in headers if n.lower() not in NOT_KEPT)
+
+
+def _keepable(status: str, headers: list[tuple[str, str]], page: str) -> Kept | None:
+    """The answer to keep, or None when it is not the same for everyone. Its body is the page
+    shared_page served: the body Flask sent, in whatever encoding this reader took, is that
+    page compressed."""
+    kept = kept_headers(status, headers)
+    if kept is None:
+        return None
+    return Kept(status, kept, encode(page.encode("utf-8")))

@@ -1,0 +1,190 @@
+"""What an attempt's pages show and what an answer form may say, worked out without Flask.
+
+The quiz's views (quiz.py) and the attempt lane in front of Flask (lane.py) both call these,
+so a page or an answer is judged the same way whichever of them handles it.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Hashable, Mapping
+from dataclasses import dataclass
+from typing import NamedTuple
+
+from ..content.model import (
+    FALSE_KEY,
+    SAFE_KEY,
+    SCAM_KEY,
+    TRUE_KEY,
+    Choice,
+    Grade,
+    Question,
+    Quiz,
+    scenario_answer,
+    scenario_keys,
+)
+from ..store import Answer, Attempt
+
+#: Where a browser's session keeps the ids of the attempts it started.
+SESSION_KEY = "attempts"
+#: How many attempt ids a browser remembers (the oldest are forgotten first).
+MAX_REMEMBERED = 20
+#: What follows an answered question: the next unanswered one, or the result.
+RESULT = "result"
+
+
+class Refused(Exception):
+    """An answer form no page of the kit sends: forged, or from a changed quiz (a 400)."""
+
+
+@dataclass(frozen=True)
+class ShownChoice:
+    """A choice as shown on a question page, with what the reader did with it."""
+
+    choice: Choice
+    chosen: bool
+
+    @property
+    def key(self) -> str:
+        return self.choice.key
+
+    @property
+    def correct(self) -> bool:
+        return self.choice.correct
+
+    @property
+    def show_why(self) -> bool:
+        return self.choice.why is not None and (self.chosen or self.correct)
+
+
+@dataclass(frozen=True)
+class Reviewed:
+    """One question on the result page."""
+
+    n: int
+    question: Question
+    choices: list[ShownChoice]
+    answer: Answer | None
+
+    @property
+    def chosen(self) -> list[Choice]:
+        return [c.choice for c in self.choices if c.chosen]
+
+    @property
+    def right(self) -> list[Choice]:
+        return [c.choice for c in self.choices if c.correct]
+
+    @property
+    def grade(self) -> Grade | None:
+        """For an answered scenario: the red flags found, missed and tapped wrongly."""
+        return grade_of(self.question, self.answer)
+
+
+def grade_of(question: Question, answer: Answer | None) -> Grade | None:
+    """The grade of a stored scenario answer (None for other questions or no answer)."""
+    if question.scenario is None or answer is None:
+        return None
+    verdict, tapped = scenario_answer(answer.choices)
+    return question.scenario.grade(verdict, tapped)
+
+
+def remembered(session: Mapping[str, object]) -> list[str]:
+    """The attempt ids a browser's session names (whatever else a forged one holds)."""
+    ids = session.get(SESSION_KEY)
+    if not isinstance(ids, list):
+        return []
+    return [x for x in ids if isinstance(x, str)]
+
+
+def ordered_choices(attempt: Attempt, question: Question) -> list[Choice]:
+    """The choices in this attempt's order: shuffled per attempt, stable within it.
+    True/false questions always read True, then False; scenarios Scam, then Safe."""
+    if question.type in ("truefalse", "scenario"):
+        rank = {TRUE_KEY: 0, FALSE_KEY: 1, SCAM_KEY: 0, SAFE_KEY: 1}
+        return sorted(question.choices, key=lambda c: rank.get(c.key, 2))
+    choices = list(question.choices)
+    random.Random(f"{attempt.seed}:{question.id}").shuffle(choices)
+    return choices
+
+
+def shown(attempt: Attempt, question: Question, answer: Answer | None) -> list[ShownChoice]:
+    chosen = answer.choices if answer else frozenset()
+    return [ShownChoice(c, c.key in chosen) for c in ordered_choices(attempt, question)]
+
+
+def first_unanswered(quiz: Quiz, answers: Mapping[str, Answer], after: int = 0) -> int | None:
+    """The number of the next unanswered question after `after`, wrapping around."""
+    count = len(quiz.questions)
+    for step in range(1, count + 1):
+        n = (after + step - 1) % count + 1
+        if quiz.questions[n - 1].id not in answers:
+            return n
+    return None
+
+
+def next_after(
+    quiz: Quiz, attempt: Attempt, n: int, answers: Mapping[str, Answer]
+) -> int | str | None:
+    """Where question n's page leads once answered: the next unanswered question, the result
+    (RESULT) when the attempt is finished, or nowhere (not answered, or answered last of all
+    and the finish not yet seen)."""
+    if quiz.questions[n - 1].id not in answers:
+        return None
+    if attempt.finished:
+        return RESULT
+    return first_unanswered(quiz, answers, after=n)
+
+
+class QuestionView(NamedTuple):
+    """All that a question page shows of an attempt besides its id: `page`, the rest of the
+    page but for the order of the choices, and `order`, the choices' keys in this attempt's
+    order. lane.py keeps a page by `page` and puts its choices in `order`."""
+
+    page: Hashable
+    order: tuple[str, ...]
+
+
+def question_view(
+    quiz: Quiz, attempt: Attempt, n: int, answers: Mapping[str, Answer]
+) -> QuestionView | None:
+    """What question n's page shows of this attempt, or None when the address shows no page
+    (another quiz's attempt, a question out of range, or an unanswered one of a finished
+    attempt, which leads to the result)."""
+    if attempt.quiz_id != quiz.id or not 1 <= n <= len(quiz.questions):
+        return None
+    question = quiz.questions[n - 1]
+    answer = answers.get(question.id)
+    if attempt.finished and answer is None:
+        return None
+    order = tuple(c.key for c in ordered_choices(attempt, question))
+    stored = None if answer is None else (answer.choices, answer.correct, answer.credit)
+    return QuestionView((quiz.id, n, stored, next_after(quiz, attempt, n, answers)), order)
+
+
+def answer_from_form(
+    question: Question, raw: list[str], flags: list[str]
+) -> tuple[frozenset[str], int | None] | None:
+    """The keys to store for a question's answer form and its credit (None: the default for
+    right or wrong), or None when nothing was chosen. Raises Refused for a form no page sends.
+
+    A scenario question (a message to judge, see templates/_scenario.html) posts its verdict
+    as `choice` (scam or safe) and every part marked as suspicious as `flag` (a part id); it is
+    stored as the verdict plus "f:<part id>" keys, with the partial credit of Scenario.grade.
+    """
+    tapped = frozenset(flags)
+    scenario = question.scenario
+    if scenario is None and flags:
+        raise Refused("flags on a question without a message")
+    if scenario is not None and (len(tapped) != len(flags) or not tapped <= set(scenario.tappable)):
+        raise Refused("a flag twice, or one the message does not have")
+    if not raw:
+        return None
+    keys = frozenset(raw)
+    if len(keys) != len(raw) or not keys <= {c.key for c in question.choices}:
+        raise Refused("a choice twice, or one the question does not have")
+    if question.type != "multiple" and len(keys) != 1:
+        raise Refused("more than one choice for a one-answer question")
+    if scenario is None:
+        return keys, None
+    (verdict,) = keys
+    return scenario_keys(verdict, tapped), scenario.grade(verdict, tapped).credit

@@ -1,0 +1,228 @@
+"""The attempt lane (canhgiac/web/lane.py): question pages and answers served in front of
+Flask, by the same rules and with the same result as the quiz's views."""
+
+from __future__ import annotations
+
+import gzip
+import random
+import re
+from collections.abc import Iterator
+from typing import Any
+
+import brotli
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+
+from canhgiac import create_app
+from canhgiac.store import Store, get_store
+from canhgiac.web.lane import AttemptLane
+from canhgiac.web.pages import Pages
+
+from forms import parse
+
+PLAIN = {"Accept-Encoding": "identity"}
+
+
+@pytest.fixture
+def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app on SQLite, then on PostgreSQL (for every test here, and its client)."""
+    Store(database_url).upgrade()
+    app = create_app({**app_config, "DATABASE_URL": database_url})
+    yield app
+    app.extensions["canhgiac.store"].dispose()
+
+
+def lane_of(app: Flask) -> AttemptLane:
+    lane = app.wsgi_app
+    assert isinstance(lane, AttemptLane)
+    return lane
+
+
+def start(client: FlaskClient, quiz: str) -> str:
+    """Start an attempt; returns its question 1 address."""
+    response = client.post(f"/q/{quiz}/start")
+    assert response.status_code == 303
+    return str(response.headers["Location"])
+
+
+def choices_on(client: FlaskClient, path: str) -> list[str]:
+    form = parse(client.get(path, headers=PLAIN).data).form()
+    return [f.value for f in form.fields if f.name == "choice"]
+
+
+def stored_answers(app: Flask, attempt_id: str) -> dict[str, frozenset[str]]:
+    with app.app_context():
+        _attempt, answers = get_store().attempt_and_answers(attempt_id)
+    return {q: a.choices for q, a in answers.items()}
+
+
+def test_each_attempt_gets_the_page_flask_makes_for_it(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    """Many attempts, answered at random: every question page the lane serves is, byte for
+    byte, the page Flask makes for that attempt; most of them never reach Flask."""
+    rng = random.Random(7)
+    pages: list[str] = []
+    for quiz in ("demo-otp", "demo-qr", "demo-otp", "demo-qr") * 3:
+        first = start(client, quiz)
+        count = len(app.extensions["canhgiac.catalog"].quizzes[quiz].questions)
+        paths = [first[:-1] + str(n) for n in range(1, count + 1)]
+        pages += paths
+        for path in rng.sample(paths, rng.randrange(count + 1)):
+            values = choices_on(client, path)
+            assert client.post(path, data={"choice": rng.choice(values)}).status_code == 303
+    lane = lane_of(app)
+    made_by_flask = {}
+    for path in pages:
+        lane.pages = Pages()  # nothing kept: Flask makes each page
+        made_by_flask[path] = client.get(path, headers=PLAIN)
+        assert flask_requests[-1] == path
+    lane.pages = Pages()
+    flask_requests.clear()
+    for path in pages:
+        response = client.get(path, headers=PLAIN)
+        assert response.status_code == 200
+        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
+        flask_headers = made_by_flask[path].headers
+        for name in ("Content-Type", "Cache-Control", "Content-Security-Policy", "Vary"):
+            assert response.headers[name] == flask_headers[name], name
+    served = len(pages) - len(flask_requests)
+    assert served >= len(pages) // 2, (served, len(pages))
+    # The choices of a kept page are put in each attempt's own order.
+    orders = {
+        tuple(re.findall(r'id="choice-([^"]+)"', made_by_flask[p].get_data(as_text=True)))
+        for p in pages
+    }
+    assert len(orders) > 3
+
+
+def test_a_page_in_each_encoding(client: FlaskClient, flask_requests: list[str]) -> None:
+    first, second = start(client, "demo-otp"), start(client, "demo-otp")
+    plain = {}
+    for path in (first, second):
+        plain[path] = client.get(path, headers=PLAIN).data
+    assert flask_requests.count(first) == 1 and second not in flask_requests[1:]
+    for path in (first, second):
+        br = client.get(path, headers={"Accept-Encoding": "br"})
+        assert br.headers["Content-Encoding"] == "br"
+        assert brotli.decompress(br.data) == plain[path]
+        gz = client.get(path, headers={"Accept-Encoding": "gzip"})
+        assert gz.headers["Content-Encoding"] == "gzip"
+        assert gzip.decompress(gz.data) == plain[path]
+        assert gz.headers["Vary"] == "Cookie, Accept-Encoding"
+    assert second not in flask_requests
+
+
+def test_an_answer_changes_the_page_at_once(client: FlaskClient, flask_requests: list[str]) -> None:
+    path = start(client, "demo-otp")
+    other = start(client, "demo-otp")
+    assert "<form" in client.get(path).get_data(as_text=True)
+    assert "<form" in client.get(other).get_data(as_text=True)  # from the lane
+    assert other not in flask_requests
+    value = choices_on(client, other)[0]
+    assert client.post(other, data={"choice": value}).status_code == 303
+    feedback = client.get(other, headers=PLAIN).get_data(as_text=True)
+    assert "<form" not in feedback and "Giải thích" in feedback
+    assert "<form" in client.get(path).get_data(as_text=True)
+
+
+def test_answers_are_stored_as_flask_stores_them(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    first = start(client, "demo-otp")
+    attempt_id = first.split("/")[4]
+    # The first answer goes to Flask; its 303 is the one the lane repeats.
+    one = choices_on(client, first)[0]
+    by_flask = client.post(first, data={"choice": one})
+    assert flask_requests[-1] == first and by_flask.status_code == 303
+    second = first[:-1] + "2"
+    values = choices_on(client, second)
+    flask_requests.clear()
+    by_lane = client.post(second, data={"choice": values[:2]})
+    assert by_lane.status_code == 303 and second not in flask_requests
+    assert by_lane.headers["Location"] == second
+    assert {k: v for k, v in by_lane.headers.items() if k not in ("Location", "Date")} == {
+        k: v for k, v in by_flask.headers.items() if k not in ("Location", "Date")
+    }
+    third = first[:-1] + "3"
+    assert client.post(third, data={"choice": "true"}).status_code == 303
+    assert third not in flask_requests
+    assert stored_answers(app, attempt_id) == {
+        "goi-dien": frozenset({one}),
+        "dau-hieu": frozenset(values[:2]),
+        "dung-sai": frozenset({"true"}),
+    }
+    with app.app_context():
+        attempt, _answers = get_store().attempt_and_answers(attempt_id)
+    assert attempt is not None and attempt.finished and attempt.score is not None
+
+
+@pytest.mark.parametrize(
+    ("data", "headers", "status"),
+    [
+        ({"choice": "nope"}, {}, 400),  # a choice the question does not have
+        ({"choice": ["a", "a"]}, {}, 400),  # twice
+        ({"choice": "a", "flag": "x"}, {}, 400),  # a red flag on a plain question
+        ({"choice": "a"}, {"Sec-Fetch-Site": "cross-site"}, 403),
+        ({"choice": "a"}, {"Origin": "https://evil.example"}, 403),
+        ({}, {}, 400),  # nothing chosen: the question again, with a message
+        ("choice=%C3%A1", {"Content-Type": "application/x-www-form-urlencoded"}, 400),
+        (
+            "choice=\xe1".encode("latin-1"),
+            {"Content-Type": "application/x-www-form-urlencoded"},
+            400,
+        ),
+        ("choice=a", {"Content-Type": "text/plain"}, 400),
+    ],
+)
+def test_what_the_lane_does_not_store_flask_refuses(
+    app: Flask,
+    client: FlaskClient,
+    flask_requests: list[str],
+    data: Any,
+    headers: dict[str, str],
+    status: int,
+) -> None:
+    first = start(client, "demo-otp")
+    attempt_id = first.split("/")[4]
+    assert client.post(first, data={"choice": choices_on(client, first)[0]}).status_code == 303
+    before = stored_answers(app, attempt_id)
+    second = first[:-1] + "2"
+    flask_requests.clear()
+    response = client.post(second, data=data, headers=headers)
+    assert response.status_code == status
+    assert flask_requests == [second]  # Flask answered, with its page in the reader's language
+    assert stored_answers(app, attempt_id) == before
+
+
+def test_another_browsers_attempt_and_a_finished_one_reach_flask(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    first = start(client, "demo-otp")
+    for n, value in ((1, None), (2, None), (3, "true")):
+        path = first[:-1] + str(n)
+        value = value or choices_on(client, path)[0]
+        assert client.post(path, data={"choice": value}).status_code == 303
+    stranger = app.test_client()
+    start(stranger, "demo-otp")
+    flask_requests.clear()
+    assert stranger.get(first).status_code == 400
+    assert stranger.post(first[:-1] + "2", data={"choice": "a"}).status_code == 400
+    # A page out of range is Flask's 404; an answer again, even in a finished attempt, keeps
+    # the first and shows it (303), the lane's work as it is the view's.
+    assert client.get(first[:-1] + "4").status_code == 404
+    assert client.post(first[:-1] + "3", data={"choice": "false"}).status_code == 303
+    assert flask_requests == [first, first[:-1] + "2", first[:-1] + "4"]
+    assert stored_answers(app, first.split("/")[4])["dung-sai"] == frozenset({"true"})
+
+
+def test_the_lane_is_off_in_debug_mode(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    app.debug = True
+    path = start(client, "demo-otp")
+    client.get(path)
+    client.get(path)
+    assert flask_requests.count(path) == 2
+    assert len(lane_of(app).pages) == 0
