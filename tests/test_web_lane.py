@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import random
 import re
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -39,9 +40,9 @@ def lane_of(app: Flask) -> AttemptLane:
     return lane
 
 
-def start(client: FlaskClient, quiz: str) -> str:
+def start(client: FlaskClient, quiz: str, src: str = "") -> str:
     """Start an attempt; returns its question 1 address."""
-    response = client.post(f"/q/{quiz}/start")
+    response = client.post(f"/q/{quiz}/start", data={"src": src})
     assert response.status_code == 303
     return str(response.headers["Location"])
 
@@ -226,3 +227,65 @@ def test_the_lane_is_off_in_debug_mode(
     client.get(path)
     assert flask_requests.count(path) == 2
     assert len(lane_of(app).pages) == 0
+
+
+def test_each_result_page_is_the_one_flask_makes(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    """Finished attempts answered at random: the lane puts each result page together from
+    the frame of its score and the review of each answer, byte for byte Flask's page."""
+    rng = random.Random(11)
+    results = []
+    for k, quiz in enumerate(("demo-otp", "demo-qr") * 8):
+        first = start(client, quiz, src=("", "cho-giao-phong", "truong-thcs")[k % 3])
+        count = len(app.extensions["canhgiac.catalog"].quizzes[quiz].questions)
+        for n in range(1, count + 1):
+            path = first[:-1] + str(n)
+            values = choices_on(client, path)
+            assert client.post(path, data={"choice": rng.choice(values)}).status_code == 303
+        results.append(first[:-1] + "result")
+    lane = lane_of(app)
+    made_by_flask = {}
+    for path in results:
+        lane.pages = Pages()
+        made_by_flask[path] = client.get(path, headers=PLAIN)
+        assert made_by_flask[path].status_code == 200 and flask_requests[-1] == path
+    assert len({r.get_data() for r in made_by_flask.values()}) == len(results)  # each its own
+    lane.pages = Pages()
+    flask_requests.clear()
+    for path in results:
+        response = client.get(path, headers=PLAIN)
+        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
+        assert response.headers["Cache-Control"] == made_by_flask[path].headers["Cache-Control"]
+    assert len(results) - len(flask_requests) >= len(results) // 3, flask_requests
+    # Each with its own leaflet label in its "Try again" form, as Flask made it.
+    sources = [parse(made_by_flask[p].data).form("/start").hidden["src"] for p in results]
+    assert sources == [("", "cho-giao-phong", "truong-thcs")[k % 3] for k in range(len(results))]
+
+
+def test_an_unfinished_attempts_result_leads_to_its_question(
+    client: FlaskClient, flask_requests: list[str]
+) -> None:
+    first = start(client, "demo-otp")
+    response = client.get(first[:-1] + "result")
+    assert response.status_code == 302 and response.headers["Location"] == first
+    assert flask_requests[-1] == first[:-1] + "result"
+
+
+def test_a_session_is_checked_as_flask_checks_it(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    first = start(client, "demo-otp")
+    assert client.get(first).status_code == 200
+    assert client.get(first).status_code == 200  # its signature checked once, then kept
+    name = app.config["SESSION_COOKIE_NAME"]
+    cookie = client.get_cookie(name)
+    assert cookie is not None
+    client.set_cookie(name, cookie.value[:-2] + ("AA" if not cookie.value.endswith("AA") else "BB"))
+    assert client.get(first).status_code == 400  # a forged signature
+    client.set_cookie(name, cookie.value)
+    assert client.get(first).status_code == 200
+    # Past the session's lifetime, the kept session is as stale as Flask finds the cookie.
+    later = time.time() + app.permanent_session_lifetime.total_seconds() + 60
+    monkeypatch.setattr(time, "time", lambda: later)
+    assert client.get(first).status_code == 400

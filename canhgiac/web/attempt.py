@@ -9,6 +9,7 @@ from __future__ import annotations
 import random
 from collections.abc import Hashable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import NamedTuple
 
 from ..content.model import (
@@ -102,9 +103,17 @@ def ordered_choices(attempt: Attempt, question: Question) -> list[Choice]:
     if question.type in ("truefalse", "scenario"):
         rank = {TRUE_KEY: 0, FALSE_KEY: 1, SCAM_KEY: 0, SAFE_KEY: 1}
         return sorted(question.choices, key=lambda c: rank.get(c.key, 2))
-    choices = list(question.choices)
-    random.Random(f"{attempt.seed}:{question.id}").shuffle(choices)
-    return choices
+    order = _shuffled(attempt.seed, question.id, len(question.choices))
+    return [question.choices[i] for i in order]
+
+
+@lru_cache(maxsize=4096)
+def _shuffled(seed: int, question_id: str, count: int) -> tuple[int, ...]:
+    """Positions 0..count-1 shuffled by the attempt's seed and the question (a page's worth of
+    hashing and Mersenne Twister seeding, done once per attempt and question)."""
+    positions = list(range(count))
+    random.Random(f"{seed}:{question_id}").shuffle(positions)
+    return tuple(positions)
 
 
 def shown(attempt: Attempt, question: Question, answer: Answer | None) -> list[ShownChoice]:
@@ -157,8 +166,43 @@ def question_view(
     if attempt.finished and answer is None:
         return None
     order = tuple(c.key for c in ordered_choices(attempt, question))
-    stored = None if answer is None else (answer.choices, answer.correct, answer.credit)
-    return QuestionView((quiz.id, n, stored, next_after(quiz, attempt, n, answers)), order)
+    return QuestionView((quiz.id, n, _stored(answer), next_after(quiz, attempt, n, answers)), order)
+
+
+class ResultView(NamedTuple):
+    """All that a result page shows of an attempt besides its id and `src` label: `head`, the
+    page but for the questions reviewed, and `items`, what each question's review shows.
+    lane.py keeps the page's head by `head` and each review by its item."""
+
+    head: Hashable
+    items: tuple[Hashable, ...]
+
+
+def result_view(quiz: Quiz, attempt: Attempt, answers: Mapping[str, Answer]) -> ResultView | None:
+    """What the result page shows of this attempt, or None when the address shows none
+    (another quiz's attempt, or one not finished, which leads to its next question)."""
+    if attempt.quiz_id != quiz.id or not attempt.finished:
+        return None
+    head = (quiz.id, attempt.score or 0, attempt.question_count)
+    items = tuple(
+        (quiz.id, n, _stored(answers.get(q.id))) for n, q in enumerate(quiz.questions, start=1)
+    )
+    return ResultView(head, items)
+
+
+def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:
+    """The questions on the result page, each with its choices in the quiz's own order (the
+    same for every attempt, so that a review depends only on the answer)."""
+    review = []
+    for n, q in enumerate(quiz.questions, start=1):
+        answer = answers.get(q.id)
+        chosen = answer.choices if answer else frozenset()
+        review.append(Reviewed(n, q, [ShownChoice(c, c.key in chosen) for c in q.choices], answer))
+    return review
+
+
+def _stored(answer: Answer | None) -> Hashable:
+    return None if answer is None else (answer.choices, answer.correct, answer.credit)
 
 
 def answer_from_form(

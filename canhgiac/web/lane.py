@@ -1,25 +1,29 @@
-"""The attempt lane: a resident's question pages and answers, served in front of Flask.
+"""The attempt lane: a resident's question pages, answers and result, served in front of Flask.
 
-A quiz attempt is most of what the site does on a market day: every resident opens ten or so
-question pages and sends as many answers. Through Flask each costs its fixed cost per request
-(the request and session objects, every hook) and a template's rendering, several times what
-the pages kept for everyone (pages.py) cost. This WSGI middleware does the ordinary cases
-itself, by the same rules as the quiz's views (attempt.py), and hands everything else to Flask:
+A quiz attempt is most of what the site does on a market day: every resident opens fifteen or
+so question pages, sends as many answers and reads a result. Through Flask each costs its fixed
+cost per request (the request and session objects, every hook) and a template's rendering,
+several times what the pages kept for everyone (pages.py) cost. This WSGI middleware does the
+ordinary cases itself, by the same rules as the quiz's views (attempt.py), and hands everything
+else to Flask:
 
-- **A question page** (GET, no query string). It shows the quiz's content, the attempt's order
-  of the choices and, once answered, its answer and where to go next; two attempts with the
-  same of those (`attempt.question_view`) get the same page but for the attempt id in its
-  links. So once Flask has made a page for one view, the lane keeps it (headers, and the body
-  with the attempt id taken out) and serves it to the next attempt with that view: it reads
-  the attempt from the database as the view does, puts its id back in and compresses.
-- **An answer** (POST of a well-formed form, from this site). It checks what the view checks,
-  stores the answer the same way (Store.record_answer checks the attempt is open and of this
-  quiz) and answers 303 with the headers Flask gave its own last 303.
+- **Question and result pages** (GET, no query string). It reads the attempt as the view does
+  and works out what the page shows of it (attempt.question_view, attempt.result_view). Pages
+  are kept in pieces that attempts share (pieces.py): a question page by all it shows but the
+  order of its choices, which are put in each attempt's order; a result page's frame by the
+  score, and each question's review by the answer. Once Flask has made a page, the next
+  attempt whose page has the same pieces gets it without Flask, its id put back in its links
+  and compressed with the fast settings Flask-Compress uses for such pages.
+- **An answer** (POST of a small, well-formed form from this site). It checks what the view
+  checks, stores the answer the same way (Store.record_answer checks the attempt is open and
+  of this quiz) and answers 303 with the headers Flask gave its own last 303.
 
-Anything else goes to Flask untouched: a forged or cross-site form, an empty answer, a stale
-attempt, another browser's attempt, a query string, a database error, and every first time.
-Pages are kept per view, language, static files, host and script root, bounded (least
-recently used first out), and never in debug mode.
+The browser's signed session is read as Flask reads it; a cookie whose signature was checked
+is kept (bounded), its age checked each time. Anything else goes to Flask untouched: a forged
+or cross-site form, an empty answer, a finished or unfinished attempt where the view
+redirects, another browser's attempt, a query string, a database error, and every first
+time. Kept pieces depend on the language, static files, host and script root too; they are
+bounded (least recently used first out) and never kept in debug mode.
 """
 
 from __future__ import annotations
@@ -27,95 +31,62 @@ from __future__ import annotations
 import gzip
 import io
 import re
+import time
 from collections.abc import Callable, Hashable, Iterable
-from dataclasses import dataclass
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
 import brotli
 from flask import Flask
+from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie
 
 from ..store import EXTENSION_KEY as STORE_KEY
-from ..store import AttemptFinished
-from .attempt import QuestionView, Refused, answer_from_form, question_view, remembered
+from ..store import Attempt, AttemptFinished
+from .attempt import (
+    RESULT,
+    QuestionView,
+    Refused,
+    ResultView,
+    answer_from_form,
+    question_view,
+    remembered,
+    result_view,
+)
 from .origin import cross_site
 from .pages import KeptPages, Pages, choose_encoding, kept_headers, off, send
+from .pieces import (
+    CHOICE_MARK,
+    ITEM_MARK,
+    OFFER_MARK,
+    SRC_MARK,
+    Frame,
+    Headers,
+    QuestionPage,
+    offer,
+    put_back,
+    question_page,
+    result_page,
+)
 
-#: Set in the WSGI environ by `offer`: (the view, the attempt id, the page).
-OFFER_MARK = "canhgiac.attempt_page"
-#: Question pages kept per worker process: about 6 kB each.
-MAX_PAGES = 2048
+__all__ = ["CHOICE_MARK", "ITEM_MARK", "SRC_MARK", "AttemptLane", "init_app", "offer"]
+
+#: Pages and pieces kept per worker process (a question page is about 6 kB, a review 1 kB).
+MAX_PAGES = 4096
+#: Browsers' sessions whose signature was checked, kept per worker process.
+MAX_SESSIONS = 4096
 #: An answer form is a few choices and flags; a bigger body goes to Flask.
 MAX_FORM_BYTES = 4096
-#: Stands for the attempt id in a kept page (no page has a NUL in it).
-ATTEMPT_MARK = b"\x00attempt\x00"
-#: Comes before each choice of a question page and after the last, where the lane cuts it.
-CHOICE_MARK = "\x00choice\x00"
-#: The question address, as the quiz's routes match it (anything odd goes to Flask).
-QUESTION_PATH = re.compile(r"/q/([^/]+)/a/([^/]+)/([1-9][0-9]{0,3})")
+#: The addresses of a question and of a result, as the quiz's routes match them (anything
+#: odd goes to Flask).
+QUESTION_PATH = re.compile(r"/q/([^/]+)/a/([^/]+)/([1-9][0-9]{0,3}|result)")
 FORM_TYPE = "application/x-www-form-urlencoded"
 #: Headers of Flask's answer to an answer that the lane does not repeat.
 NOT_REPEATED = frozenset({"date", "content-length", "location", "set-cookie"})
 
 ResponseStarter = Callable[..., Any]
 WSGIApp = Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]]
-
-
-def offer(environ: dict[str, Any], view: QuestionView | None, attempt_id: str, page: str) -> str:
-    """Offer the lane Flask's question page (quiz.question), made with CHOICE_MARK before each
-    choice and after the last; returns the page to send, without the marks."""
-    if view is not None:
-        environ[OFFER_MARK] = (view, attempt_id, page)
-    return page.replace(CHOICE_MARK, "")
-
-
-@dataclass(frozen=True)
-class KeptPage:
-    """A question page for one view: Flask's status and headers, and the page in pieces, the
-    attempt id taken out: before the choices, each choice by its key, after them."""
-
-    status: str
-    headers: tuple[tuple[str, str], ...]
-    head: bytes
-    choices: dict[str, bytes]
-    tail: bytes
-    #: A page without marks (a scenario) is whole in `head`, its choices in this order.
-    order: tuple[str, ...] = ()
-
-    def fits(self, order: tuple[str, ...]) -> bool:
-        """Whether the page can show the choices in this order."""
-        if not self.choices:
-            return order == self.order
-        return len(order) == len(self.choices) and set(order) == set(self.choices)
-
-    def body(self, order: tuple[str, ...], attempt_id: str) -> bytes:
-        if not self.choices:
-            return self.head.replace(ATTEMPT_MARK, attempt_id.encode("ascii"))
-        parts = [self.head, *(self.choices[key] for key in order), self.tail]
-        return b"".join(parts).replace(ATTEMPT_MARK, attempt_id.encode("ascii"))
-
-
-def keep(
-    status: str,
-    headers: tuple[tuple[str, str], ...],
-    view: QuestionView,
-    attempt_id: str,
-    page: str,
-) -> KeptPage | None:
-    """The page in pieces (see KeptPage), or None when it cannot be cut into them."""
-    if "\x00" in page.replace(CHOICE_MARK, ""):
-        return None
-    pieces = [
-        part.encode("utf-8").replace(attempt_id.encode("ascii"), ATTEMPT_MARK)
-        for part in page.split(CHOICE_MARK)
-    ]
-    if len(pieces) == 1:  # no marks: the page serves only attempts with the same order
-        return KeptPage(status, headers, pieces[0], {}, b"", view.order)
-    if len(pieces) != len(view.order) + 2:
-        return None
-    choices = dict(zip(view.order, pieces[1:-1], strict=True))
-    return KeptPage(status, headers, pieces[0], choices, pieces[-1])
 
 
 def init_app(app: Flask) -> None:
@@ -131,6 +102,7 @@ class AttemptLane:
         self.app: WSGIApp = app
         self.kept = app
         self.pages = Pages(size)
+        self.sessions = Pages(MAX_SESSIONS)
         #: The headers of Flask's last 303 to an answer, once it has sent one.
         self.see_other: tuple[tuple[str, str], ...] | None = None
         config = flask_app.config
@@ -145,49 +117,99 @@ class AttemptLane:
             if match is not None and not off(self.flask_app):
                 if method == "GET":
                     return self._page(environ, start_response, match)
-                return self._answer(environ, start_response, match)
+                if match.group(3) != RESULT:
+                    return self._answer(environ, start_response, match)
         return self.app(environ, start_response)
 
-    # -- what both look at --------------------------------------------------------------------
+    # -- what pages and answers look at -------------------------------------------------------
 
-    def _attempt_id(self, environ: dict[str, Any], attempt_id: str) -> str | None:
-        """The attempt id, if this browser's session names it (Flask's own session reading)."""
+    def _remembered(self, environ: dict[str, Any]) -> list[str]:
+        """The attempt ids this browser's signed session names, as Flask's session reads them
+        (SecureCookieSessionInterface.open_session); a cookie whose signature was checked is
+        not checked again, but its age is."""
         app = self.flask_app
-        session = app.session_interface.open_session(app, app.request_class(environ))
-        if session is None or attempt_id not in remembered(session):
-            return None
-        return attempt_id
+        cookies = environ.get("HTTP_COOKIE")
+        value = parse_cookie(cookies).get(app.config["SESSION_COOKIE_NAME"]) if cookies else None
+        if not value:
+            return []
+        max_age = int(app.permanent_session_lifetime.total_seconds())
+        # Checked with these keys: a changed SECRET_KEY (or fallback) checks the cookie again.
+        key = (value, app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
+        found = self.sessions.get(key)
+        if found is None:
+            serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+            if serializer is None:
+                return []
+            try:
+                data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
+            except BadSignature:
+                return []
+            found = (remembered(data) if isinstance(data, dict) else [], signed.timestamp())
+            self.sessions.put(key, found)
+        ids, signed_at = found
+        if not 0 <= time.time() - signed_at <= max_age:
+            return []
+        return ids  # type: ignore[no-any-return]
 
-    # -- question pages -----------------------------------------------------------------------
-
-    def _page(
-        self, environ: dict[str, Any], start_response: ResponseStarter, match: re.Match[str]
-    ) -> Iterable[bytes]:
-        quiz_id, attempt_id, n = match.group(1), match.group(2), int(match.group(3))
-        quiz = self.flask_app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
-        if quiz is None or self._attempt_id(environ, attempt_id) is None:
-            return self.app(environ, start_response)
-        try:
-            attempt, answers = self.flask_app.extensions[STORE_KEY].attempt_and_answers(attempt_id)
-        except Exception:  # the database is down: Flask answers with its error page
-            return self.app(environ, start_response)
-        view = None if attempt is None else question_view(quiz, attempt, n, answers)
-        if view is None:
-            return self.app(environ, start_response)
-        key = (
-            view.page,
+    def _key(self, environ: dict[str, Any], *view: Hashable) -> Hashable:
+        """A kept piece's key: what it shows, and what else its page depends on."""
+        return (
+            *view,
             self.kept.language(environ),
             self.kept.static_state(),
             environ.get("SCRIPT_NAME", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", "http"),
         )
-        kept: KeptPage | None = self.pages.get(key)
-        if kept is None or not kept.fits(view.order):
-            return self._page_and_keep(environ, start_response, key, view, attempt_id)
-        body = kept.body(view.order, attempt_id)
+
+    # -- question and result pages ------------------------------------------------------------
+
+    def _page(
+        self, environ: dict[str, Any], start_response: ResponseStarter, match: re.Match[str]
+    ) -> Iterable[bytes]:
+        quiz_id, attempt_id, which = match.groups()
+        quiz = self.flask_app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
+        if quiz is None or attempt_id not in self._remembered(environ):
+            return self.app(environ, start_response)
+        try:
+            attempt, answers = self.flask_app.extensions[STORE_KEY].attempt_and_answers(attempt_id)
+        except Exception:  # the database is down: Flask answers with its error page
+            return self.app(environ, start_response)
+        if attempt is None:
+            return self.app(environ, start_response)
+        view: QuestionView | ResultView | None
+        if which == RESULT:
+            view = result_view(quiz, attempt, answers)
+            body = None if view is None else self._result_body(environ, view, attempt)
+        else:
+            view = question_view(quiz, attempt, int(which), answers)
+            body = None if view is None else self._question_body(environ, view, attempt)
+        if view is None:
+            return self.app(environ, start_response)
+        if body is None:
+            return self._page_and_keep(environ, start_response, view, attempt_id)
+        status, headers, page = body
         coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
-        return send(start_response, kept.status, kept.headers, coding, self._encode(body, coding))
+        return send(start_response, status, headers, coding, self._encode(page, coding))
+
+    def _question_body(
+        self, environ: dict[str, Any], view: QuestionView, attempt: Attempt
+    ) -> tuple[str, Headers, bytes] | None:
+        kept: QuestionPage | None = self.pages.get(self._key(environ, "question", view.page))
+        if kept is None or not kept.fits(view.order):
+            return None
+        return kept.frame.status, kept.frame.headers, kept.body(view.order, attempt)
+
+    def _result_body(
+        self, environ: dict[str, Any], view: ResultView, attempt: Attempt
+    ) -> tuple[str, Headers, bytes] | None:
+        frame: Frame | None = self.pages.get(self._key(environ, "result", view.head))
+        if frame is None:
+            return None
+        items = [self.pages.get(self._key(environ, "review", item)) for item in view.items]
+        if None in items:
+            return None
+        return frame.status, frame.headers, put_back([frame.head, *items, frame.tail], attempt)
 
     def _encode(self, body: bytes, coding: str) -> bytes:
         """A page made for one attempt, compressed as Flask-Compress does (fast settings)."""
@@ -203,10 +225,11 @@ class AttemptLane:
         self,
         environ: dict[str, Any],
         start_response: ResponseStarter,
-        key: Hashable,
-        view: Hashable,
+        view: QuestionView | ResultView,
         attempt_id: str,
     ) -> Iterable[bytes]:
+        """Flask's page; kept in pieces when it shows the view the lane read (no answer came
+        in between) and may be served again (a plain 200 page, no cookie set)."""
         seen: dict[str, Any] = {}
 
         def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
@@ -215,14 +238,23 @@ class AttemptLane:
 
         body = self.app(environ, starter)
         offered = environ.get(OFFER_MARK)
-        # Kept only when Flask showed the view the lane read (no answer came in between).
-        if offered is not None and offered[0] == view and offered[1] == attempt_id:
-            headers = kept_headers(seen.get("status", ""), seen.get("headers", []))
-            kept = None
-            if headers is not None:
-                kept = keep(seen["status"], headers, view, attempt_id, offered[2])
+        if offered is None or offered[0] != view or offered[1] != attempt_id:
+            return body
+        status = seen.get("status", "")
+        headers = kept_headers(status, seen.get("headers", []))
+        if headers is None:
+            return body
+        if isinstance(view, QuestionView):
+            kept = question_page(status, headers, view, attempt_id, offered[2])
             if kept is not None:
-                self.pages.put(key, kept)
+                self.pages.put(self._key(environ, "question", view.page), kept)
+            return body
+        cut = result_page(status, headers, view, attempt_id, offered[2])
+        if cut is not None:
+            frame, items = cut
+            self.pages.put(self._key(environ, "result", view.head), frame)
+            for item, piece in zip(view.items, items, strict=True):
+                self.pages.put(self._key(environ, "review", item), piece)
         return body
 
     # -- answers ------------------------------------------------------------------------------
@@ -257,7 +289,7 @@ class AttemptLane:
             return False
         quiz_id, attempt_id, n = match.group(1), match.group(2), int(match.group(3))
         quiz = app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
-        if quiz is None or n > len(quiz.questions) or self._attempt_id(environ, attempt_id) is None:
+        if quiz is None or n > len(quiz.questions) or attempt_id not in self._remembered(environ):
             return False
         question = quiz.questions[n - 1]
         raw = [value for name, value in form if name == "choice"]

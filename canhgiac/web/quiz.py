@@ -27,7 +27,6 @@ from .attempt import (
     RESULT,
     SESSION_KEY,
     Refused,
-    Reviewed,
     ShownChoice,
     answer_from_form,
     first_unanswered,
@@ -35,6 +34,8 @@ from .attempt import (
     next_after,
     question_view,
     remembered,
+    result_view,
+    reviewed,
     shown,
 )
 from .i18n import current_language
@@ -185,7 +186,7 @@ def question(quiz_id: str, attempt_id: str, n: int) -> str | BaseResponse:
     # The page serves every attempt with the same view (lane.py): its choices marked, to be
     # put in each attempt's order, and its id put in its links.
     page = _render_question(quiz, attempt, n, answers, choice_mark=lane.CHOICE_MARK)
-    return lane.offer(request.environ, question_view(quiz, attempt, n, answers), attempt.id, page)
+    return lane.offer(request.environ, question_view(quiz, attempt, n, answers), attempt, page)
 
 
 @bp.post("/q/<quiz_id>/a/<attempt_id>/<int:n>")
@@ -251,20 +252,20 @@ def result(quiz_id: str, attempt_id: str) -> str | BaseResponse:
     attempt, answers = _attempt_or_400(quiz, attempt_id)
     if not attempt.finished:
         return redirect(_question_url(quiz, attempt, first_unanswered(quiz, answers) or 1))
-    review = [
-        Reviewed(n, q, shown(attempt, q, answers.get(q.id)), answers.get(q.id))
-        for n, q in enumerate(quiz.questions, start=1)
-    ]
     score = attempt.score or 0
     total = attempt.question_count
     lesson = get_catalog().lessons.get(quiz.lesson) if quiz.lesson else None
-    return render_template(
+    page = render_template(
         "result.html",
         quiz=quiz,
         attempt=attempt,
         score=score,
         total=total,
         message=score_message(score, total),
-        review=review,
+        review=reviewed(quiz, answers),
         lesson=lesson,
+        item_mark=Markup(lane.ITEM_MARK),
+        src_mark=Markup(lane.SRC_MARK),
     )
+    # Served again in pieces (lane.py): the page around the reviews, and each review.
+    return lane.offer(request.environ, result_view(quiz, attempt, answers), attempt, page)

@@ -1,0 +1,120 @@
+"""An attempt's pages cut into pieces that other attempts share (for lane.py).
+
+Flask's views make a question page with CHOICE_MARK before each choice and after the last, and
+a result page with ITEM_MARK before each question's review and after the last, and `offer` the
+marked page to the lane with the view it shows (attempt.question_view, attempt.result_view).
+The lane cuts it at the marks, takes the attempt id out, and keeps the pieces: a question
+page whole but for the order of its choices; a result page's frame by its score, and each
+review by the answer it shows. The reader gets the page without the marks.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from markupsafe import escape
+
+from ..store import Attempt
+from .attempt import QuestionView, ResultView
+
+#: Set in the WSGI environ by `offer`: (the view, the attempt id, the marked page).
+OFFER_MARK = "canhgiac.attempt_page"
+#: Stands for the attempt id in a kept piece (no page has a NUL in it).
+ATTEMPT_MARK = b"\x00attempt\x00"
+#: Comes before each choice of a question page and after the last.
+CHOICE_MARK = "\x00choice\x00"
+#: Comes before each question reviewed on a result page and after the last.
+ITEM_MARK = "\x00item\x00"
+#: Stands for the attempt's `src` label in a result page's "Try again" form.
+SRC_MARK = "\x00src\x00"
+
+SRC_BYTES = SRC_MARK.encode("ascii")
+
+Headers = tuple[tuple[str, str], ...]
+
+
+def offer(
+    environ: dict[str, Any],
+    view: QuestionView | ResultView | None,
+    attempt: Attempt,
+    page: str,
+) -> str:
+    """Offer the lane a page a view made with marks; returns the page to send, without them."""
+    if view is not None:
+        environ[OFFER_MARK] = (view, attempt.id, page)
+    page = page.replace(CHOICE_MARK, "").replace(ITEM_MARK, "")
+    return page.replace(SRC_MARK, str(escape(attempt.src or "")))
+
+
+def cut(page: str, mark: str, attempt_id: str) -> list[bytes] | None:
+    """The page's parts between the marks, the attempt id taken out of each; None for a page
+    that has a NUL of its own."""
+    if "\x00" in page.replace(mark, "").replace(SRC_MARK, ""):
+        return None
+    token = attempt_id.encode("ascii")
+    return [part.encode("utf-8").replace(token, ATTEMPT_MARK) for part in page.split(mark)]
+
+
+def put_back(parts: list[bytes], attempt: Attempt) -> bytes:
+    """The parts together, with this attempt's id and `src` label."""
+    page = b"".join(parts).replace(ATTEMPT_MARK, attempt.id.encode("ascii"))
+    return page.replace(SRC_BYTES, str(escape(attempt.src or "")).encode("utf-8"))
+
+
+@dataclass(frozen=True)
+class Frame:
+    """What Flask answered around the pieces: its status and headers, the page before the
+    pieces and after them."""
+
+    status: str
+    headers: Headers
+    head: bytes
+    tail: bytes
+
+
+@dataclass(frozen=True)
+class QuestionPage:
+    """A question page for one QuestionView.page: its frame and each choice by its key. A
+    page without marks (a scenario's) is whole in its frame's head, for `order` only."""
+
+    frame: Frame
+    choices: dict[str, bytes]
+    order: tuple[str, ...] = ()
+
+    def fits(self, order: tuple[str, ...]) -> bool:
+        """Whether the page can show the choices in this order."""
+        if not self.choices:
+            return order == self.order
+        return len(order) == len(self.choices) and set(order) == set(self.choices)
+
+    def body(self, order: tuple[str, ...], attempt: Attempt) -> bytes:
+        frame = self.frame
+        if not self.choices:
+            return put_back([frame.head], attempt)
+        return put_back([frame.head, *(self.choices[k] for k in order), frame.tail], attempt)
+
+
+def question_page(
+    status: str, headers: Headers, view: QuestionView, attempt_id: str, page: str
+) -> QuestionPage | None:
+    """The page in pieces, or None when it cannot be cut into them."""
+    parts = cut(page, CHOICE_MARK, attempt_id)
+    if parts is None:
+        return None
+    if len(parts) == 1:
+        return QuestionPage(Frame(status, headers, parts[0], b""), {}, view.order)
+    if len(parts) != len(view.order) + 2:
+        return None
+    choices = dict(zip(view.order, parts[1:-1], strict=True))
+    return QuestionPage(Frame(status, headers, parts[0], parts[-1]), choices)
+
+
+def result_page(
+    status: str, headers: Headers, view: ResultView, attempt_id: str, page: str
+) -> tuple[Frame, list[bytes]] | None:
+    """The result page's frame and each question's review, or None when it cannot be cut."""
+    parts = cut(page, ITEM_MARK, attempt_id)
+    if parts is None or len(parts) != len(view.items) + 2:
+        return None
+    return Frame(status, headers, parts[0], parts[-1]), parts[1:-1]
