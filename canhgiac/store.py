@@ -101,7 +101,6 @@ class Answer:
     position: int
     choices: frozenset[str]
     correct: bool
-    answered_at: datetime
     credit: int = 0
 
 
@@ -260,9 +259,15 @@ class Store:
             rows = conn.execute(_ATTEMPT_AND_ANSWERS, {"attempt_id": attempt_id}).all()
         if not rows:
             return None, {}
-        # The two tables have no column name in common.
-        attempt = Attempt(**{c.name: rows[0]._mapping[c.name] for c in attempts.c})
-        found = {r.question_id: _answer(r) for r in rows if r.question_id is not None}
+        # The attempt's columns, then the answer's (_ATTEMPT_AND_ANSWERS), read by position:
+        # a page reads every answer of the attempt, and by name costs a lookup per column.
+        width = len(_ATTEMPT_COLUMNS)
+        attempt = Attempt(**dict(zip(_ATTEMPT_COLUMNS, rows[0][:width], strict=True)))
+        found = {
+            question_id: Answer(question_id, position, _keys(keys), bool(correct), credit)
+            for question_id, position, keys, correct, credit in (r[width:] for r in rows)
+            if question_id is not None
+        }
         return attempt, found
 
     def record_answer(
@@ -327,7 +332,7 @@ class Store:
             created = False
         if created:
             # Stored just now, as given: no need to read it back.
-            stored = Answer(question_id, position, _keys(keys), bool(correct), now, credit)
+            stored = Answer(question_id, position, _keys(keys), bool(correct), credit)
             return stored, True
         with self.direct.connect() as conn:
             row = conn.execute(
@@ -359,7 +364,6 @@ def _answer(row: sa.Row) -> Answer:
         position=row.position,
         choices=_keys(row.choices),
         correct=bool(row.correct),
-        answered_at=row.answered_at,
         credit=row.credit,
     )
 
@@ -368,8 +372,17 @@ def _answer(row: sa.Row) -> Answer:
 _INSERT_ATTEMPT = attempts.insert()
 _ATTEMPT_ID = sa.bindparam("attempt_id", type_=sa.String)
 #: The attempt's columns, then one row per answer (or one row of NULLs when none).
+_ATTEMPT_COLUMNS = tuple(c.name for c in attempts.c)
 _ATTEMPT_AND_ANSWERS = (
-    sa.select(attempts, answers)
+    # Not the answers' times: no page shows them, and reading SQLite's text dates is slow.
+    sa.select(
+        attempts,
+        answers.c.question_id,
+        answers.c.position,
+        answers.c.choices,
+        answers.c.correct,
+        answers.c.credit,
+    )
     .select_from(attempts.outerjoin(answers, answers.c.attempt_id == attempts.c.id))
     .where(attempts.c.id == _ATTEMPT_ID)
     .order_by(answers.c.position)

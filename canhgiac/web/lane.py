@@ -151,10 +151,9 @@ class AttemptLane:
             return []
         return ids  # type: ignore[no-any-return]
 
-    def _key(self, environ: dict[str, Any], *view: Hashable) -> Hashable:
-        """A kept piece's key: what it shows, and what else its page depends on."""
+    def _page_of(self, environ: dict[str, Any]) -> tuple[Hashable, ...]:
+        """What else than the attempt its pages depend on (a part of every kept piece's key)."""
         return (
-            *view,
             self.kept.language(environ),
             self.kept.static_state(),
             environ.get("SCRIPT_NAME", ""),
@@ -178,35 +177,36 @@ class AttemptLane:
         if attempt is None:
             return self.app(environ, start_response)
         view: QuestionView | ResultView | None
+        page_of = self._page_of(environ)
         if which == RESULT:
             view = result_view(quiz, attempt, answers)
-            body = None if view is None else self._result_body(environ, view, attempt)
+            body = None if view is None else self._result_body(page_of, view, attempt)
         else:
             view = question_view(quiz, attempt, int(which), answers)
-            body = None if view is None else self._question_body(environ, view, attempt)
+            body = None if view is None else self._question_body(page_of, view, attempt)
         if view is None:
             return self.app(environ, start_response)
         if body is None:
-            return self._page_and_keep(environ, start_response, view, attempt_id)
+            return self._page_and_keep(environ, start_response, view, attempt_id, page_of)
         status, headers, page = body
         coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
         return send(start_response, status, headers, coding, self._encode(page, coding))
 
     def _question_body(
-        self, environ: dict[str, Any], view: QuestionView, attempt: Attempt
+        self, page_of: tuple[Hashable, ...], view: QuestionView, attempt: Attempt
     ) -> tuple[str, Headers, bytes] | None:
-        kept: QuestionPage | None = self.pages.get(self._key(environ, "question", view.page))
+        kept: QuestionPage | None = self.pages.get(("question", view.page, *page_of))
         if kept is None or not kept.fits(view.order):
             return None
         return kept.frame.status, kept.frame.headers, kept.body(view.order, attempt)
 
     def _result_body(
-        self, environ: dict[str, Any], view: ResultView, attempt: Attempt
+        self, page_of: tuple[Hashable, ...], view: ResultView, attempt: Attempt
     ) -> tuple[str, Headers, bytes] | None:
-        frame: Frame | None = self.pages.get(self._key(environ, "result", view.head))
+        frame: Frame | None = self.pages.get(("result", view.head, *page_of))
         if frame is None:
             return None
-        items = [self.pages.get(self._key(environ, "review", item)) for item in view.items]
+        items = [self.pages.get(("review", item, *page_of)) for item in view.items]
         if None in items:
             return None
         return frame.status, frame.headers, put_back([frame.head, *items, frame.tail], attempt)
@@ -227,6 +227,7 @@ class AttemptLane:
         start_response: ResponseStarter,
         view: QuestionView | ResultView,
         attempt_id: str,
+        page_of: tuple[Hashable, ...],
     ) -> Iterable[bytes]:
         """Flask's page; kept in pieces when it shows the view the lane read (no answer came
         in between) and may be served again (a plain 200 page, no cookie set)."""
@@ -247,14 +248,14 @@ class AttemptLane:
         if isinstance(view, QuestionView):
             kept = question_page(status, headers, view, attempt_id, offered[2])
             if kept is not None:
-                self.pages.put(self._key(environ, "question", view.page), kept)
+                self.pages.put(("question", view.page, *page_of), kept)
             return body
         cut = result_page(status, headers, view, attempt_id, offered[2])
         if cut is not None:
             frame, items = cut
-            self.pages.put(self._key(environ, "result", view.head), frame)
+            self.pages.put(("result", view.head, *page_of), frame)
             for item, piece in zip(view.items, items, strict=True):
-                self.pages.put(self._key(environ, "review", item), piece)
+                self.pages.put(("review", item, *page_of), piece)
         return body
 
     # -- answers ------------------------------------------------------------------------------
