@@ -1307,6 +1307,8 @@ def main() -> int:
                     drop_postgres(args.postgres_url, url)
             failures += run.failures
             missed += run.missed
+            if run.failures:  # the server's account of them, before its folder goes
+                print_server_errors(work / "app.log")
     print(flush=True)
     if ran:
         targets = ran * len(ENDPOINTS)
@@ -1321,6 +1323,20 @@ def main() -> int:
     if not ran:
         return 2
     return 1 if failures else 0
+
+
+def print_server_errors(log: Path, most: int = 200) -> None:
+    """The app server's log but for its access lines and start-up notes: the tracebacks of
+    what failed."""
+    try:
+        lines = log.read_text(encoding="utf-8", errors="replace").splitlines()
+    except OSError:
+        return
+    errors = [x for x in lines if not x.startswith('"') and "] [INFO] " not in x]
+    if errors:
+        print(f"the app server's log ({len(errors)} lines but for requests and notes):", flush=True)
+        for line in errors[:most]:
+            print("  " + line, flush=True)
 
 
 if __name__ == "__main__":
