@@ -24,7 +24,7 @@ from ..content.model import (
     scenario_answer,
     scenario_keys,
 )
-from ..store import Answer, Attempt
+from ..store import Answer, Attempt, Store
 
 #: Where a browser's session keeps the ids of the attempts it started.
 SESSION_KEY = "attempts"
@@ -232,3 +232,21 @@ def answer_from_form(
         return keys, None
     (verdict,) = keys
     return scenario_keys(verdict, tapped), scenario.grade(verdict, tapped).credit
+
+
+def record(
+    store: Store, quiz: Quiz, n: int, attempt_id: str, keys: frozenset[str], credit: int | None
+) -> None:
+    """Store the answer to question n that answer_from_form gave. Raises AttemptFinished for
+    a finished attempt and KeyError for an unknown one or one of another quiz (the insert
+    itself checks: Store.record_answer); a second answer keeps the first."""
+    question = quiz.questions[n - 1]
+    store.record_answer(
+        attempt_id,
+        question.id,
+        position=n,
+        choices=keys,
+        correct=question.is_correct(keys),
+        credit=credit,
+        quiz_id=quiz.id,
+    )

@@ -51,11 +51,12 @@ from .attempt import (
     ResultView,
     answer_from_form,
     question_view,
+    record,
     remembered,
     result_view,
 )
 from .origin import cross_site
-from .pages import KeptPages, Pages, choose_encoding, kept_headers, off, send
+from .pages import KeptPages, Pages, answer_seen, choose_encoding, kept_headers, off, send
 from .pieces import (
     CHOICE_MARK,
     ITEM_MARK,
@@ -231,13 +232,7 @@ class AttemptLane:
     ) -> Iterable[bytes]:
         """Flask's page; kept in pieces when it shows the view the lane read (no answer came
         in between) and may be served again (a plain 200 page, no cookie set)."""
-        seen: dict[str, Any] = {}
-
-        def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, *exc_info)
-
-        body = self.app(environ, starter)
+        body, seen = answer_seen(self.app, environ, start_response)
         offered = environ.get(OFFER_MARK)
         if offered is None or offered[0] != view or offered[1] != attempt_id:
             return body
@@ -301,17 +296,8 @@ class AttemptLane:
             return False
         if given is None:
             return False
-        keys, credit = given
         try:
-            app.extensions[STORE_KEY].record_answer(
-                attempt_id,
-                question.id,
-                position=n,
-                choices=keys,
-                correct=question.is_correct(keys),
-                credit=credit,
-                quiz_id=quiz.id,
-            )
+            record(app.extensions[STORE_KEY], quiz, n, attempt_id, *given)
         except (AttemptFinished, KeyError):
             return False  # Flask tries again and refuses it (record_answer keeps a first answer)
         except Exception:  # the database is down: Flask tries again and shows its error page

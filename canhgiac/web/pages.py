@@ -246,19 +246,28 @@ class KeptPages:
     def _answer_and_keep(
         self, environ: dict[str, Any], start_response: ResponseStarter, key: Hashable
     ) -> Iterable[bytes]:
-        seen: dict[str, Any] = {}
-
-        def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            seen["status"], seen["headers"] = status, headers
-            return start_response(status, headers, *exc_info)
-
-        body = self.app(environ, starter)
+        body, seen = answer_seen(self.app, environ, start_response)
         page = environ.get(SHARED_MARK)
         if isinstance(page, str):
             kept = _keepable(seen.get("status", ""), seen.get("headers", []), page)
             if kept is not None:
                 self.pages.put(key, kept)
         return body
+
+
+def answer_seen(
+    app: Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]],
+    environ: dict[str, Any],
+    start_response: ResponseStarter,
+) -> tuple[Iterable[bytes], dict[str, Any]]:
+    """The app's answer, and its status and headers as it started it (`status`, `headers`)."""
+    seen: dict[str, Any] = {}
+
+    def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
+        seen["status"], seen["headers"] = status, headers
+        return start_response(status, headers, *exc_info)
+
+    return app(environ, starter), seen
 
 
 def send(

@@ -33,6 +33,7 @@ from .attempt import (
     grade_of,
     next_after,
     question_view,
+    record,
     remembered,
     result_view,
     reviewed,
@@ -215,17 +216,8 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
             abort(400)
         page = _render_question(quiz, attempt, n, answers, missing=True, tapped=frozenset(flags))
         return page, 400
-    keys, credit = given
     try:
-        get_store().record_answer(
-            attempt_id,
-            question.id,
-            position=n,
-            choices=keys,
-            correct=question.is_correct(keys),
-            credit=credit,
-            quiz_id=quiz.id,
-        )
+        record(get_store(), quiz, n, attempt_id, *given)
     except (AttemptFinished, KeyError):
         abort(400)
     return _see_other(url_for(".question", quiz_id=quiz.id, attempt_id=attempt_id, n=n))
