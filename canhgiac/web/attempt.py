@@ -7,7 +7,7 @@ so a page or an answer is judged the same way whichever of them handles it.
 from __future__ import annotations
 
 import random
-from collections.abc import Hashable, Mapping
+from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import NamedTuple
@@ -117,8 +117,13 @@ def _shuffled(seed: int, question_id: str, count: int) -> tuple[int, ...]:
 
 
 def shown(attempt: Attempt, question: Question, answer: Answer | None) -> list[ShownChoice]:
+    """The choices in this attempt's order, each marked chosen or not."""
+    return _marked(ordered_choices(attempt, question), answer)
+
+
+def _marked(choices: Iterable[Choice], answer: Answer | None) -> list[ShownChoice]:
     chosen = answer.choices if answer else frozenset()
-    return [ShownChoice(c, c.key in chosen) for c in ordered_choices(attempt, question)]
+    return [ShownChoice(c, c.key in chosen) for c in choices]
 
 
 def first_unanswered(quiz: Quiz, answers: Mapping[str, Answer], after: int = 0) -> int | None:
@@ -193,12 +198,10 @@ def result_view(quiz: Quiz, attempt: Attempt, answers: Mapping[str, Answer]) -> 
 def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:
     """The questions on the result page, each with its choices in the quiz's own order (the
     same for every attempt, so that a review depends only on the answer)."""
-    review = []
-    for n, q in enumerate(quiz.questions, start=1):
-        answer = answers.get(q.id)
-        chosen = answer.choices if answer else frozenset()
-        review.append(Reviewed(n, q, [ShownChoice(c, c.key in chosen) for c in q.choices], answer))
-    return review
+    return [
+        Reviewed(n, q, _marked(q.choices, answers.get(q.id)), answers.get(q.id))
+        for n, q in enumerate(quiz.questions, start=1)
+    ]
 
 
 def _stored(answer: Answer | None) -> Hashable:

@@ -32,7 +32,7 @@ import gzip
 import io
 import re
 import time
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Hashable, Iterable
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -56,14 +56,23 @@ from .attempt import (
     result_view,
 )
 from .origin import cross_site
-from .pages import KeptPages, Pages, answer_seen, choose_encoding, kept_headers, off, send
+from .pages import (
+    Headers,
+    KeptPages,
+    Pages,
+    ResponseStarter,
+    answer_seen,
+    choose_encoding,
+    kept_headers,
+    off,
+    send,
+)
 from .pieces import (
     CHOICE_MARK,
     ITEM_MARK,
     OFFER_MARK,
     SRC_MARK,
     Frame,
-    Headers,
     QuestionPage,
     offer,
     put_back,
@@ -86,9 +95,6 @@ FORM_TYPE = "application/x-www-form-urlencoded"
 #: Headers of Flask's answer to an answer that the lane does not repeat.
 NOT_REPEATED = frozenset({"date", "content-length", "location", "set-cookie"})
 
-ResponseStarter = Callable[..., Any]
-WSGIApp = Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]]
-
 
 def init_app(app: Flask) -> None:
     kept: KeptPages = app.wsgi_app  # type: ignore[assignment]
@@ -100,12 +106,11 @@ class AttemptLane:
 
     def __init__(self, flask_app: Flask, app: KeptPages, *, size: int = MAX_PAGES) -> None:
         self.flask_app = flask_app
-        self.app: WSGIApp = app
-        self.kept = app
+        self.app = app
         self.pages = Pages(size)
         self.sessions = Pages(MAX_SESSIONS)
         #: The headers of Flask's last 303 to an answer, once it has sent one.
-        self.see_other: tuple[tuple[str, str], ...] | None = None
+        self.see_other: Headers | None = None
         config = flask_app.config
         self.br_quality = int(config.get("COMPRESS_BR_LEVEL", 4))
         self.br_window = int(config.get("COMPRESS_BR_WINDOW", 22))
@@ -155,8 +160,8 @@ class AttemptLane:
     def _page_of(self, environ: dict[str, Any]) -> tuple[Hashable, ...]:
         """What else than the attempt its pages depend on (a part of every kept piece's key)."""
         return (
-            self.kept.language(environ),
-            self.kept.static_state(),
+            self.app.language(environ),
+            self.app.static_state(),
             environ.get("SCRIPT_NAME", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", "http"),
@@ -308,13 +313,11 @@ class AttemptLane:
         self, environ: dict[str, Any], start_response: ResponseStarter
     ) -> Iterable[bytes]:
         """Flask's answer; the headers of a plain 303 are noted for the lane's own."""
-
-        def starter(status: str, headers: list[tuple[str, str]], *exc_info: Any) -> Any:
-            if status.startswith("303 ") and not any(n.lower() == "set-cookie" for n, _ in headers):
-                self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
-            return start_response(status, headers, *exc_info)
-
-        return self.app(environ, starter)
+        body, seen = answer_seen(self.app, environ, start_response)
+        status, headers = seen.get("status", ""), seen.get("headers", [])
+        if status.startswith("303 ") and not any(n.lower() == "set-cookie" for n, _ in headers):
+            self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
+        return body
 
 
 def _small_form(environ: dict[str, Any]) -> list[tuple[str, str]] | None:

@@ -192,6 +192,9 @@ def choose_encoding(accept: str) -> str:
 
 
 ResponseStarter = Callable[..., Any]
+WSGIApp = Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]]
+#: An answer's headers as kept: (name, value) pairs.
+Headers = tuple[tuple[str, str], ...]
 
 
 class KeptPages:
@@ -200,7 +203,7 @@ class KeptPages:
     def __init__(
         self,
         flask_app: Flask,
-        app: Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]],
+        app: WSGIApp,
         *,
         static_state: Callable[[], Hashable],
         size: int = MAX_PAGES,
@@ -256,7 +259,7 @@ class KeptPages:
 
 
 def answer_seen(
-    app: Callable[[dict[str, Any], ResponseStarter], Iterable[bytes]],
+    app: WSGIApp,
     environ: dict[str, Any],
     start_response: ResponseStarter,
 ) -> tuple[Iterable[bytes], dict[str, Any]]:
@@ -273,7 +276,7 @@ def answer_seen(
 def send(
     start_response: ResponseStarter,
     status: str,
-    kept: tuple[tuple[str, str], ...],
+    kept: Headers,
     coding: str,
     body: bytes,
 ) -> list[bytes]:
@@ -286,7 +289,7 @@ def send(
     return [body]
 
 
-def kept_headers(status: str, headers: list[tuple[str, str]]) -> tuple[tuple[str, str], ...] | None:
+def kept_headers(status: str, headers: list[tuple[str, str]]) -> Headers | None:
     """The headers of an answer that may be served again, or None when it may not be (a cookie
     to set, not a plain 200 HTML page)."""
     if not status.startswith("200 "):

@@ -17,6 +17,7 @@ from markupsafe import escape
 
 from ..store import Attempt
 from .attempt import QuestionView, ResultView
+from .pages import Headers
 
 #: Set in the WSGI environ by `offer`: (the view, the attempt id, the marked page).
 OFFER_MARK = "canhgiac.attempt_page"
@@ -30,8 +31,6 @@ ITEM_MARK = "\x00item\x00"
 SRC_MARK = "\x00src\x00"
 
 SRC_BYTES = SRC_MARK.encode("ascii")
-
-Headers = tuple[tuple[str, str], ...]
 
 
 def offer(
