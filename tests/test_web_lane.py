@@ -7,7 +7,9 @@ import gzip
 import random
 import re
 import time
-from collections.abc import Iterator
+from collections import defaultdict
+from collections.abc import Hashable, Iterator
+from pathlib import Path
 from typing import Any
 
 import brotli
@@ -17,12 +19,14 @@ from flask.testing import FlaskClient
 
 from canhgiac import create_app
 from canhgiac.store import Store, get_store
+from canhgiac.web.attempt import result_view
 from canhgiac.web.lane import AttemptLane
 from canhgiac.web.pages import Pages
 
 from forms import parse
 
 PLAIN = {"Accept-Encoding": "identity"}
+SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
 
 @pytest.fixture
@@ -261,6 +265,63 @@ def test_each_result_page_is_the_one_flask_makes(
     # Each with its own leaflet label in its "Try again" form, as Flask made it.
     sources = [parse(made_by_flask[p].data).form("/start").hidden["src"] for p in results]
     assert sources == [("", "cho-giao-phong", "truong-thcs")[k % 3] for k in range(len(results))]
+
+
+@pytest.fixture
+def scenario_content(app_config: dict[str, Any]) -> None:
+    """Scenario questions (tests/data/scenarios): one per channel, then a true/false one."""
+    app_config["CONTENT"] = str(SCENARIOS)
+
+
+def test_the_lane_renders_the_reviews_it_lacks(
+    scenario_content: None, app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    """Scenarios answered at random, red flags and all: once a score's frame is kept, the lane
+    renders each review it lacks with the result page's own macro, and keeps it by what it
+    shows (a scenario's review says how many red flags were found, not which). Every page is
+    byte for byte Flask's, and only a score seen for the first time reaches Flask."""
+    rng = random.Random(5)
+    quiz = app.extensions["canhgiac.catalog"].quizzes["demo-canh-bao"]
+    results = []
+    for _ in range(14):
+        first = start(client, quiz.id)
+        for n in range(1, len(quiz.questions) + 1):
+            path = first[:-1] + str(n)
+            form = parse(client.get(path, headers=PLAIN).data).form()
+            flags = [f.value for f in form.options("flag") if rng.random() < 0.5]
+            verdict = rng.choice([f.value for f in form.options("choice")])
+            assert client.post(path, data={"choice": verdict, "flag": flags}).status_code == 303
+        results.append(first[:-1] + "result")
+    lane = lane_of(app)
+    made_by_flask = {}
+    for path in results:
+        lane.pages = Pages()
+        made_by_flask[path] = client.get(path, headers=PLAIN)
+        assert made_by_flask[path].status_code == 200 and flask_requests[-1] == path
+    lane.pages = Pages()
+    flask_requests.clear()
+    for path in results:
+        response = client.get(path, headers=PLAIN)
+        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
+    # Flask made the page of each score seen first, the lane all the others.
+    scores = [
+        re.findall(r'class="score">[^<]*<', made_by_flask[p].get_data(as_text=True))
+        for p in results
+    ]
+    first_of_score = {str(s): p for p, s in reversed(list(zip(results, scores, strict=True)))}
+    assert sorted(flask_requests) == sorted(first_of_score.values())
+    assert len(flask_requests) < len(results) // 2
+    # Answers that marked other red flags, but as many of them, shared a kept review.
+    answers_of: dict[Hashable, set[frozenset[str]]] = defaultdict(set)
+    with app.app_context():
+        for path in results:
+            attempt, answers = get_store().attempt_and_answers(path.split("/")[4])
+            assert attempt is not None
+            view = result_view(quiz, attempt, answers)
+            assert view is not None
+            for item, question in zip(view.items, quiz.questions, strict=True):
+                answers_of[item].add(answers[question.id].choices)
+    assert any(len(given) > 1 for given in answers_of.values())
 
 
 def test_an_unfinished_attempts_result_leads_to_its_question(

@@ -190,9 +190,21 @@ def result_view(quiz: Quiz, attempt: Attempt, answers: Mapping[str, Answer]) -> 
         return None
     head = (quiz.id, attempt.score or 0, attempt.question_count)
     items = tuple(
-        (quiz.id, n, _stored(answers.get(q.id))) for n, q in enumerate(quiz.questions, start=1)
+        (quiz.id, n, _reviewed_as(q, answers.get(q.id)))
+        for n, q in enumerate(quiz.questions, start=1)
     )
     return ResultView(head, items)
+
+
+def _reviewed_as(question: Question, answer: Answer | None) -> Hashable:
+    """All that a question's review (templates/_review.html) shows of its answer: right or
+    not, the choices chosen and, for a scenario, how many red flags were found (not which:
+    the review lists the message's flags, whichever were marked)."""
+    if answer is None:
+        return None
+    chosen = tuple(c.key for c in question.choices if c.key in answer.choices)
+    grade = grade_of(question, answer)
+    return (answer.correct, chosen, None if grade is None else len(grade.found))
 
 
 def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:

@@ -11,9 +11,11 @@ else to Flask:
   and works out what the page shows of it (attempt.question_view, attempt.result_view). Pages
   are kept in pieces that attempts share (pieces.py): a question page by all it shows but the
   order of its choices, which are put in each attempt's order; a result page's frame by the
-  score, and each question's review by the answer. Once Flask has made a page, the next
-  attempt whose page has the same pieces gets it without Flask, its id put back in its links
-  and compressed with the fast settings Flask-Compress uses for such pages.
+  score, and each question's review by what it shows of the answer. Once Flask has made a
+  page, the next attempt whose page has the same pieces gets it without Flask, its id put back
+  in its links and compressed with the fast settings Flask-Compress uses for such pages. When
+  only some of a result page's reviews are kept, they are handed to the view, which renders
+  just the others.
 - **An answer** (POST of a small, well-formed form from this site). It checks what the view
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
   of this quiz) and answers 303 with the headers Flask gave its own last 303.
@@ -32,7 +34,7 @@ import gzip
 import io
 import re
 import time
-from collections.abc import Hashable, Iterable
+from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
@@ -42,8 +44,9 @@ from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
 from werkzeug.http import parse_cookie
 
+from ..content.model import Quiz
 from ..store import EXTENSION_KEY as STORE_KEY
-from ..store import Attempt, AttemptFinished
+from ..store import Answer, Attempt, AttemptFinished
 from .attempt import (
     RESULT,
     QuestionView,
@@ -54,6 +57,7 @@ from .attempt import (
     record,
     remembered,
     result_view,
+    reviewed,
 )
 from .origin import cross_site
 from .pages import (
@@ -74,6 +78,7 @@ from .pieces import (
     SRC_MARK,
     Frame,
     QuestionPage,
+    cut,
     offer,
     put_back,
     question_page,
@@ -92,6 +97,8 @@ MAX_FORM_BYTES = 4096
 #: odd goes to Flask).
 QUESTION_PATH = re.compile(r"/q/([^/]+)/a/([^/]+)/([1-9][0-9]{0,3}|result)")
 FORM_TYPE = "application/x-www-form-urlencoded"
+#: Where the macro that renders a question's review on the result page is.
+REVIEW_TEMPLATE = "_review.html"
 #: Headers of Flask's answer to an answer that the lane does not repeat.
 NOT_REPEATED = frozenset({"date", "content-length", "location", "set-cookie"})
 
@@ -186,7 +193,11 @@ class AttemptLane:
         page_of = self._page_of(environ)
         if which == RESULT:
             view = result_view(quiz, attempt, answers)
-            body = None if view is None else self._result_body(page_of, view, attempt)
+            body = (
+                None
+                if view is None
+                else self._result_body(environ, page_of, view, attempt, quiz, answers)
+            )
         else:
             view = question_view(quiz, attempt, int(which), answers)
             body = None if view is None else self._question_body(page_of, view, attempt)
@@ -207,15 +218,54 @@ class AttemptLane:
         return kept.frame.status, kept.frame.headers, kept.body(view.order, attempt)
 
     def _result_body(
-        self, page_of: tuple[Hashable, ...], view: ResultView, attempt: Attempt
+        self,
+        environ: dict[str, Any],
+        page_of: tuple[Hashable, ...],
+        view: ResultView,
+        attempt: Attempt,
+        quiz: Quiz,
+        answers: Mapping[str, Answer],
     ) -> tuple[str, Headers, bytes] | None:
+        """The page from its kept frame and reviews, the reviews not yet kept rendered here;
+        None when the frame is not kept (Flask makes the page)."""
         frame: Frame | None = self.pages.get(("result", view.head, *page_of))
         if frame is None:
             return None
-        items = [self.pages.get(("review", item, *page_of)) for item in view.items]
-        if None in items:
+        items: list[bytes | None] = [
+            self.pages.get(("review", item, *page_of)) for item in view.items
+        ]
+        missing = [i for i, piece in enumerate(items) if piece is None]
+        if missing:
+            made = self._reviews(environ, quiz, answers, missing, attempt.id)
+            if made is None:
+                return None
+            for i, piece in zip(missing, made, strict=True):
+                self.pages.put(("review", view.items[i], *page_of), piece)
+                items[i] = piece
+        parts = [frame.head, *items, frame.tail]
+        return frame.status, frame.headers, put_back(parts, attempt)  # type: ignore[arg-type]
+
+    def _reviews(
+        self,
+        environ: dict[str, Any],
+        quiz: Quiz,
+        answers: Mapping[str, Answer],
+        wanted: list[int],
+        attempt_id: str,
+    ) -> list[bytes] | None:
+        """Reviews of these questions (by index), rendered with the macro the result page
+        renders them with, in the request's language, as pieces; None if that failed."""
+        app = self.flask_app
+        review = reviewed(quiz, answers)
+        try:
+            with app.request_context(environ):
+                macro = app.jinja_env.get_template(REVIEW_TEMPLATE).module.review_item  # type: ignore[attr-defined]
+                made = [cut(str(macro(review[i])), ITEM_MARK, attempt_id) for i in wanted]
+        except Exception:  # noqa: BLE001 - Flask makes the page and shows its error, if any
             return None
-        return frame.status, frame.headers, put_back([frame.head, *items, frame.tail], attempt)
+        if any(parts is None or len(parts) != 1 for parts in made):
+            return None  # a NUL or a mark of their own (cut): Flask makes the page
+        return [parts[0] for parts in made]  # type: ignore[index]
 
     def _encode(self, body: bytes, coding: str) -> bytes:
         """A page made for one attempt, compressed as Flask-Compress does (fast settings)."""
