@@ -12,7 +12,9 @@ import select
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -153,6 +155,50 @@ def _readable(fd: int) -> bool:
     return bool(poller.poll(0))
 
 
+class CompiledRead:
+    """A SELECT that every quiz page runs, compiled once for the engine's dialect and run on
+    the pooled DBAPI connection: SQLAlchemy still writes the SQL and says how to convert each
+    column (its type's result processor), but its work per statement (a cache lookup, an
+    execution context, a result object) is left out. Measured in a loop, that work was half
+    of the attempt read on SQLite (0.09 ms against 0.04) and 0.12 ms of CPU out of 0.25 on
+    PostgreSQL. Errors are raised as SQLAlchemy's, and the connection is not used again."""
+
+    def __init__(self, statement: sa.Select[Any], dialect: sa.Dialect) -> None:
+        compiled = statement.compile(dialect=dialect)
+        self.dialect = dialect
+        self.sql = str(compiled)
+        #: The order of the parameters for a positional paramstyle (SQLite's "?"), else None.
+        self.names = compiled.positiontup
+        self.processors = tuple(
+            column.type.dialect_impl(dialect).result_processor(dialect, None)
+            for column in statement.selected_columns
+        )
+
+    def rows(self, conn: sa.Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
+        """The rows as the driver returns them (see `convert`)."""
+        values = params if self.names is None else tuple(params[n] for n in self.names)
+        dbapi = conn.connection
+        try:
+            cursor = dbapi.cursor()
+            try:
+                cursor.execute(self.sql, values)
+                return list(cursor.fetchall())
+            finally:
+                cursor.close()
+        except self.dialect.loaded_dbapi.Error as exc:
+            conn.invalidate(exc)
+            raise sa.exc.DBAPIError.instance(
+                self.sql, values, exc, self.dialect.loaded_dbapi.Error
+            ) from exc
+
+    def convert(self, row: tuple[Any, ...], start: int, stop: int) -> list[Any]:
+        """The row's columns start to stop as SQLAlchemy would return them."""
+        return [
+            value if process is None or value is None else process(value)
+            for value, process in zip(row[start:stop], self.processors[start:stop], strict=True)
+        ]
+
+
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -167,6 +213,7 @@ class Store:
             if self.engine.dialect.name == "postgresql"
             else self.engine
         )
+        self._attempt_read = CompiledRead(_ATTEMPT_AND_ANSWERS, self.engine.dialect)
 
     # -- schema ---------------------------------------------------------------------------
     def _alembic(self, connection: sa.Connection) -> AlembicConfig:
@@ -255,14 +302,20 @@ class Store:
         return attempt, found
 
     def _attempt_and_answers(self, attempt_id: str) -> tuple[Attempt | None, dict[str, Answer]]:
+        read = self._attempt_read
         with self.direct.connect() as conn:
-            rows = conn.execute(_ATTEMPT_AND_ANSWERS, {"attempt_id": attempt_id}).all()
+            rows = read.rows(conn, {"attempt_id": attempt_id})
         if not rows:
             return None, {}
         # The attempt's columns, then the answer's (_ATTEMPT_AND_ANSWERS), read by position:
         # a page reads every answer of the attempt, and by name costs a lookup per column.
+        # The attempt's are the same in every row: converted once, from the first. The
+        # answer's are strings and integers, as every driver returns them (`correct` too, on
+        # SQLite: read with bool()), so they need no conversion.
         width = len(_ATTEMPT_COLUMNS)
-        attempt = Attempt(**dict(zip(_ATTEMPT_COLUMNS, rows[0][:width], strict=True)))
+        attempt = Attempt(
+            **dict(zip(_ATTEMPT_COLUMNS, read.convert(rows[0], 0, width), strict=True))
+        )
         found = {
             question_id: Answer(question_id, position, _keys(keys), bool(correct), credit)
             for question_id, position, keys, correct, credit in (r[width:] for r in rows)
@@ -354,7 +407,10 @@ class Store:
         conn.execute(_FINISH_IF_COMPLETE, {"attempt_id": attempt_id, "now": now})
 
 
+@lru_cache(maxsize=4096)
 def _keys(stored: str) -> frozenset[str]:
+    """The choice keys of an answer as stored ("a,c"); answers repeat, and every page of an
+    attempt reads all of its answers."""
     return frozenset(k for k in stored.split(",") if k)
 
 

@@ -212,6 +212,22 @@ def test_an_attempt_and_its_answers_are_read_together(store: Store) -> None:
     assert store.attempt_and_answers("nope") == (None, {})
 
 
+def test_a_failed_read_raises_sqlalchemys_error_and_drops_its_connection(store: Store) -> None:
+    """The attempt read runs on the driver's connection (CompiledRead): a failure is still a
+    SQLAlchemy error, which the app's handlers know, and the pool opens a new connection."""
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE answers RENAME TO answers_away")
+    opened = connections_opened(store)
+    with pytest.raises(sa.exc.DBAPIError) as err:
+        store.attempt_and_answers(a.id)
+    assert "answers" in str(err.value)
+    with store.engine.begin() as conn:
+        conn.exec_driver_sql("ALTER TABLE answers_away RENAME TO answers")
+    assert store.attempt_and_answers(a.id) == (a, {})
+    assert len(opened) == 1  # the failed one was not used again
+
+
 def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
     with pytest.raises(KeyError):
         store.record_answer("missing", "q1", position=1, choices=["a"], correct=True)
