@@ -197,14 +197,18 @@ def result_view(quiz: Quiz, attempt: Attempt, answers: Mapping[str, Answer]) -> 
 
 
 def _reviewed_as(question: Question, answer: Answer | None) -> Hashable:
-    """All that a question's review (templates/_review.html) shows of its answer: right or
-    not, the choices chosen and, for a scenario, how many red flags were found (not which:
-    the review lists the message's flags, whichever were marked)."""
+    """What a question's review (templates/_review.html) shows of its answer: right or not,
+    the choices chosen and, for a scenario, how many red flags were found (not which: the
+    review lists the message's flags, whichever were marked). A key may tell apart answers
+    whose reviews are the same (a question's stored keys, not those of its choices now), never
+    the other way round."""
     if answer is None:
         return None
-    chosen = tuple(c.key for c in question.choices if c.key in answer.choices)
     grade = grade_of(question, answer)
-    return (answer.correct, chosen, None if grade is None else len(grade.found))
+    if grade is None:
+        return (answer.correct, answer.choices)
+    chosen = tuple(c.key for c in question.choices if c.key in answer.choices)
+    return (answer.correct, chosen, len(grade.found))
 
 
 def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:
