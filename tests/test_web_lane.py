@@ -16,6 +16,7 @@ import brotli
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
+from werkzeug.test import TestResponse
 
 from canhgiac import create_app
 from canhgiac.store import Store, get_store
@@ -62,6 +63,31 @@ def stored_answers(app: Flask, attempt_id: str) -> dict[str, frozenset[str]]:
     return {q: a.choices for q, a in answers.items()}
 
 
+def flask_then_lane(
+    app: Flask, client: FlaskClient, flask_requests: list[str], paths: list[str]
+) -> dict[str, TestResponse]:
+    """Each page made by Flask with nothing kept, then all of them again in turn, the lane
+    keeping pieces from one to the next: each the same, byte for byte and in the headers that
+    matter. Returns Flask's pages; `flask_requests` then lists what reached Flask the second
+    time."""
+    lane = lane_of(app)
+    made_by_flask = {}
+    for path in paths:
+        lane.pages = Pages()  # nothing kept: Flask makes each page
+        made_by_flask[path] = client.get(path, headers=PLAIN)
+        assert made_by_flask[path].status_code == 200 and flask_requests[-1] == path
+    lane.pages = Pages()
+    flask_requests.clear()
+    for path in paths:
+        response = client.get(path, headers=PLAIN)
+        assert response.status_code == 200
+        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
+        flask_headers = made_by_flask[path].headers
+        for name in ("Content-Type", "Cache-Control", "Content-Security-Policy", "Vary"):
+            assert response.headers[name] == flask_headers[name], name
+    return made_by_flask
+
+
 def test_each_attempt_gets_the_page_flask_makes_for_it(
     app: Flask, client: FlaskClient, flask_requests: list[str]
 ) -> None:
@@ -77,21 +103,7 @@ def test_each_attempt_gets_the_page_flask_makes_for_it(
         for path in rng.sample(paths, rng.randrange(count + 1)):
             values = choices_on(client, path)
             assert client.post(path, data={"choice": rng.choice(values)}).status_code == 303
-    lane = lane_of(app)
-    made_by_flask = {}
-    for path in pages:
-        lane.pages = Pages()  # nothing kept: Flask makes each page
-        made_by_flask[path] = client.get(path, headers=PLAIN)
-        assert flask_requests[-1] == path
-    lane.pages = Pages()
-    flask_requests.clear()
-    for path in pages:
-        response = client.get(path, headers=PLAIN)
-        assert response.status_code == 200
-        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
-        flask_headers = made_by_flask[path].headers
-        for name in ("Content-Type", "Cache-Control", "Content-Security-Policy", "Vary"):
-            assert response.headers[name] == flask_headers[name], name
+    made_by_flask = flask_then_lane(app, client, flask_requests, pages)
     served = len(pages) - len(flask_requests)
     assert served >= len(pages) // 2, (served, len(pages))
     # The choices of a kept page are put in each attempt's own order.
@@ -248,19 +260,8 @@ def test_each_result_page_is_the_one_flask_makes(
             values = choices_on(client, path)
             assert client.post(path, data={"choice": rng.choice(values)}).status_code == 303
         results.append(first[:-1] + "result")
-    lane = lane_of(app)
-    made_by_flask = {}
-    for path in results:
-        lane.pages = Pages()
-        made_by_flask[path] = client.get(path, headers=PLAIN)
-        assert made_by_flask[path].status_code == 200 and flask_requests[-1] == path
+    made_by_flask = flask_then_lane(app, client, flask_requests, results)
     assert len({r.get_data() for r in made_by_flask.values()}) == len(results)  # each its own
-    lane.pages = Pages()
-    flask_requests.clear()
-    for path in results:
-        response = client.get(path, headers=PLAIN)
-        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
-        assert response.headers["Cache-Control"] == made_by_flask[path].headers["Cache-Control"]
     assert len(results) - len(flask_requests) >= len(results) // 3, flask_requests
     # Each with its own leaflet label in its "Try again" form, as Flask made it.
     sources = [parse(made_by_flask[p].data).form("/start").hidden["src"] for p in results]
@@ -292,17 +293,7 @@ def test_the_lane_renders_the_reviews_it_lacks(
             verdict = rng.choice([f.value for f in form.options("choice")])
             assert client.post(path, data={"choice": verdict, "flag": flags}).status_code == 303
         results.append(first[:-1] + "result")
-    lane = lane_of(app)
-    made_by_flask = {}
-    for path in results:
-        lane.pages = Pages()
-        made_by_flask[path] = client.get(path, headers=PLAIN)
-        assert made_by_flask[path].status_code == 200 and flask_requests[-1] == path
-    lane.pages = Pages()
-    flask_requests.clear()
-    for path in results:
-        response = client.get(path, headers=PLAIN)
-        assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
+    made_by_flask = flask_then_lane(app, client, flask_requests, results)
     # Flask made the page of each score seen first, the lane all the others.
     scores = [
         re.findall(r'class="score">[^<]*<', made_by_flask[p].get_data(as_text=True))
