@@ -313,6 +313,11 @@ def test_the_lane_renders_the_reviews_it_lacks(
             for item, question in zip(view.items, quiz.questions, strict=True):
                 answers_of[item].add(answers[question.id].choices)
     assert any(len(given) > 1 for given in answers_of.values())
+    # In the language the reader chose, each review rendered in it.
+    client.set_cookie("lang", "en")
+    english = flask_then_lane(app, client, flask_requests, results)
+    assert all("Your answers" in r.get_data(as_text=True) for r in english.values())
+    assert len(flask_requests) == len(first_of_score)
 
 
 def test_an_unfinished_attempts_result_leads_to_its_question(
