@@ -13,9 +13,10 @@ else to Flask:
   order of its choices, which are put in each attempt's order; a result page's frame by the
   score, and each question's review by what it shows of the answer. Once Flask has made a
   page, the next attempt whose page has the same pieces gets it without Flask, its id put back
-  in its links and compressed with the fast settings Flask-Compress uses for such pages. When
-  only some of a result page's reviews are kept, they are handed to the view, which renders
-  just the others.
+  in its links and compressed with the fast settings Flask-Compress uses for such pages. A
+  result page whose frame is kept but not every review gets the missing reviews rendered here,
+  with the macro the result page renders them with (templates/_review.html), in the request's
+  language; only a frame not kept yet sends the page to Flask.
 - **An answer** (POST of a small, well-formed form from this site). It checks what the view
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
   of this quiz) and answers 303 with the headers Flask gave its own last 303.
@@ -23,9 +24,9 @@ else to Flask:
 The browser's signed session is read as Flask reads it; a cookie whose signature was checked
 is kept (bounded), its age checked each time. Anything else goes to Flask untouched: a forged
 or cross-site form, an empty answer, a finished or unfinished attempt where the view
-redirects, another browser's attempt, a query string, a database error, and every first
-time. Kept pieces depend on the language, static files, host and script root too; they are
-bounded (least recently used first out) and never kept in debug mode.
+redirects, another browser's attempt, a query string, a database error, and the first
+page of each kind. Kept pieces depend on the language, static files, host and script root
+too; they are bounded (least recently used first out) and never kept in debug mode.
 """
 
 from __future__ import annotations

@@ -5,7 +5,7 @@ a result page with ITEM_MARK before each question's review and after the last, a
 marked page to the lane with the view it shows (attempt.question_view, attempt.result_view).
 The lane cuts it at the marks, takes the attempt id out, and keeps the pieces: a question
 page whole but for the order of its choices; a result page's frame by its score, and each
-review by the answer it shows. The reader gets the page without the marks.
+review by what it shows of the answer. The reader gets the page without the marks.
 """
 
 from __future__ import annotations

@@ -5,8 +5,8 @@ Paths are short because they go into QR codes. Everything works with plain links
 person cannot answer for another. Any forged input gets a 400 page and stores nothing.
 
 What a page shows and what an answer form may say are worked out in attempt.py, which the
-attempt lane in front of Flask (lane.py) uses too: it serves most question pages and answers
-without reaching these views.
+attempt lane in front of Flask (lane.py) uses too: it serves most question pages, answers
+and result pages without reaching these views.
 """
 
 from __future__ import annotations
