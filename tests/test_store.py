@@ -212,20 +212,39 @@ def test_an_attempt_and_its_answers_are_read_together(store: Store) -> None:
     assert store.attempt_and_answers("nope") == (None, {})
 
 
-def test_a_failed_read_raises_sqlalchemys_error_and_drops_its_connection(store: Store) -> None:
-    """The attempt read runs on the driver's connection (CompiledRead): a failure is still a
-    SQLAlchemy error, which the app's handlers know, and the pool opens a new connection."""
+def test_a_failed_read_raises_sqlalchemys_error(store: Store) -> None:
+    """The attempt read runs on the driver's connection (CompiledStatement): a failure is
+    still a SQLAlchemy error, which the app's handlers know, and a connection that is not
+    broken goes on serving."""
     a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
     with store.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE answers RENAME TO answers_away")
     opened = connections_opened(store)
     with pytest.raises(sa.exc.DBAPIError) as err:
         store.attempt_and_answers(a.id)
-    assert "answers" in str(err.value)
+    assert "answers" in str(err.value) and not err.value.connection_invalidated
     with store.engine.begin() as conn:
         conn.exec_driver_sql("ALTER TABLE answers_away RENAME TO answers")
     assert store.attempt_and_answers(a.id) == (a, {})
-    assert len(opened) == 1  # the failed one was not used again
+    assert opened == []  # the same connection
+
+
+def test_a_connection_lost_during_a_read_is_not_used_again(store: Store) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    with store.direct.connect() as conn:
+        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+        admin = sa.create_engine(store.engine.url, isolation_level="AUTOCOMMIT")
+        with admin.connect() as other:
+            other.execute(sa.text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid})
+        admin.dispose()
+        with pytest.raises(sa.exc.OperationalError) as err:
+            store._attempt_read.rows(conn, {"attempt_id": a.id})
+        assert err.value.connection_invalidated
+    opened = connections_opened(store)
+    assert store.attempt_and_answers(a.id) == (a, {})
+    assert len(opened) == 1  # a new connection instead of the lost one
 
 
 def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
