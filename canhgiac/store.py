@@ -399,10 +399,12 @@ class Store:
             statement, values["quiz_id"] = self._insert_answer_of_quiz, quiz_id
         try:
             with self.direct.begin() as conn:
-                inserted = statement.rows(conn, values)  # (question_id, others, question_count)
+                inserted = statement.rows(conn, values)
                 created = bool(inserted)
-                if created and inserted[0][1] + 2 >= inserted[0][2]:
-                    self._finish_if_complete(conn, attempt_id, now)
+                if created:
+                    _question_id, others, question_count = inserted[0]
+                    if others + 2 >= question_count:
+                        self._finish_if_complete(conn, attempt_id, now)
         except IntegrityError:
             created = False
         if created:
