@@ -12,8 +12,10 @@ import brotli
 import pytest
 from flask import Flask, render_template_string, template_rendered
 from flask.testing import FlaskClient
+from werkzeug.test import EnvironBuilder
+from werkzeug.wrappers import Request
 
-from canhgiac.web.pages import EXTENSION_KEY, Kit, Pages, choose_encoding, shared_page
+from canhgiac.web.pages import EXTENSION_KEY, Kit, Pages, choose_encoding, cookie, shared_page
 
 
 @pytest.fixture
@@ -175,6 +177,26 @@ def test_kept_whatever_the_first_reader_took(
 )
 def test_choose_encoding(accept: str, coding: str) -> None:
     assert choose_encoding(accept) == coding
+
+
+@pytest.mark.parametrize(
+    "header",
+    [
+        "lang=en",
+        "session=abc.def; lang=vi",
+        'lang="en"; lang=vi',
+        "a=1;lang = en ; b=2",
+        "lang=xx%20yy",
+        "",
+    ],
+)
+def test_a_cookie_is_read_as_flask_reads_it(header: str) -> None:
+    """pages.cookie (the Cookie header parsed once per distinct header) against Flask's own
+    `request.cookies`, twice: the second time from what was parsed the first."""
+    environ = EnvironBuilder(headers={"Cookie": header} if header else {}).get_environ()
+    for _ in range(2):
+        for name in ("lang", "session", "a", "missing"):
+            assert cookie(environ, name) == Request(environ).cookies.get(name)
 
 
 def test_what_sets_a_cookie_or_is_personal_reaches_flask_each_time(

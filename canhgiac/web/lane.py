@@ -43,7 +43,6 @@ import brotli
 from flask import Flask
 from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
-from werkzeug.http import parse_cookie
 
 from ..content.model import Quiz
 from ..store import EXTENSION_KEY as STORE_KEY
@@ -68,6 +67,7 @@ from .pages import (
     ResponseStarter,
     answer_seen,
     choose_encoding,
+    cookie,
     kept_headers,
     off,
     send,
@@ -142,8 +142,7 @@ class AttemptLane:
         (SecureCookieSessionInterface.open_session); a cookie whose signature was checked is
         not checked again, but its age is."""
         app = self.flask_app
-        cookies = environ.get("HTTP_COOKIE")
-        value = parse_cookie(cookies).get(app.config["SESSION_COOKIE_NAME"]) if cookies else None
+        value = cookie(environ, app.config["SESSION_COOKIE_NAME"])
         if not value:
             return []
         max_age = int(app.permanent_session_lifetime.total_seconds())

@@ -26,8 +26,10 @@ import os
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
+from types import MappingProxyType
 from typing import Any
 
 import brotli
@@ -42,6 +44,8 @@ EXTENSION_KEY = "canhgiac.pages"
 SHARED_MARK = "canhgiac.shared"
 #: Pages kept per worker process (the shipped content has 27 such pages in each of 2 languages).
 MAX_PAGES = 512
+#: Distinct Cookie headers whose cookies are kept parsed, per worker process.
+MAX_COOKIE_HEADERS = 1024
 #: How often, at most, the static folder is looked at for changed files (seconds).
 STATIC_CHECK_SECONDS = 1.0
 #: Headers never kept: the server adds the date, the body's size and encoding depend on the
@@ -180,8 +184,10 @@ def encode(body: bytes) -> dict[str, bytes]:
     }
 
 
+@lru_cache(maxsize=64)
 def choose_encoding(accept: str) -> str:
-    """br if the reader takes it, else gzip, else the page as is."""
+    """br if the reader takes it, else gzip, else the page as is (worked out once per distinct
+    header: a browser sends the same one with every request)."""
     if not accept:
         return "identity"
     offered = parse_accept_header(accept)
@@ -189,6 +195,19 @@ def choose_encoding(accept: str) -> str:
         if offered.quality(coding) > 0:
             return coding
     return "identity"
+
+
+def cookie(environ: dict[str, Any], name: str) -> str | None:
+    """A cookie of the request, as `request.cookies.get(name)` reads it. The Cookie header is
+    parsed once per distinct header (a browser sends the same one with every request, and the
+    lane and the kept pages each look at it)."""
+    header = environ.get("HTTP_COOKIE")
+    return _cookies(header).get(name) if header else None
+
+
+@lru_cache(maxsize=MAX_COOKIE_HEADERS)
+def _cookies(header: str) -> Mapping[str, str]:
+    return MappingProxyType(dict(parse_cookie(header)))
 
 
 ResponseStarter = Callable[..., Any]
@@ -217,8 +236,7 @@ class KeptPages:
     def language(self, environ: dict[str, Any]) -> str | None:
         """The `lang` cookie's language, if it names one of the site's (the page's language
         when the address has no `?lang=`)."""
-        cookies = environ.get("HTTP_COOKIE")
-        lang = parse_cookie(cookies).get(COOKIE) if cookies else None
+        lang = cookie(environ, COOKIE)
         if lang is not None:
             lang = lang.strip().lower()
             if lang not in self.languages:
