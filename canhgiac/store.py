@@ -339,7 +339,7 @@ class Store:
             **dict(zip(_ATTEMPT_COLUMNS, read.convert(rows[0], 0, width), strict=True))
         )
         found = {
-            question_id: Answer(question_id, position, _keys(keys), bool(correct), credit)
+            question_id: Answer(question_id, position, stored_keys(keys), bool(correct), credit)
             for question_id, position, keys, correct, credit in (r[width:] for r in rows)
             if question_id is not None
         }
@@ -409,7 +409,7 @@ class Store:
             created = False
         if created:
             # Stored just now, as given: no need to read it back.
-            stored = Answer(question_id, position, _keys(keys), bool(correct), credit)
+            stored = Answer(question_id, position, stored_keys(keys), bool(correct), credit)
             return stored, True
         with self.direct.connect() as conn:
             row = conn.execute(
@@ -432,7 +432,7 @@ class Store:
 
 
 @lru_cache(maxsize=4096)
-def _keys(stored: str) -> frozenset[str]:
+def stored_keys(stored: str) -> frozenset[str]:
     """The choice keys of an answer as stored ("a,c"); answers repeat, and every page of an
     attempt reads all of its answers."""
     return frozenset(k for k in stored.split(",") if k)
@@ -442,7 +442,7 @@ def _answer(row: sa.Row) -> Answer:
     return Answer(
         question_id=row.question_id,
         position=row.position,
-        choices=_keys(row.choices),
+        choices=stored_keys(row.choices),
         correct=bool(row.correct),
         credit=row.credit,
     )

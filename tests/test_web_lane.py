@@ -63,6 +63,14 @@ def stored_answers(app: Flask, attempt_id: str) -> dict[str, frozenset[str]]:
     return {q: a.choices for q, a in answers.items()}
 
 
+def session_of(app: Flask, set_cookie: str) -> dict[str, Any]:
+    """The session a Set-Cookie header saves, read as Flask reads it."""
+    value = set_cookie.split(";", 1)[0].split("=", 1)[1]
+    data = app.session_interface.get_signing_serializer(app).loads(value)  # type: ignore[attr-defined]
+    assert isinstance(data, dict)
+    return data
+
+
 def flask_then_lane(
     app: Flask, client: FlaskClient, flask_requests: list[str], paths: list[str]
 ) -> dict[str, TestResponse]:
@@ -159,9 +167,18 @@ def test_answers_are_stored_as_flask_stores_them(
     by_lane = client.post(second, data={"choice": values[:2]})
     assert by_lane.status_code == 303 and second not in flask_requests
     assert by_lane.headers["Location"] == second
-    assert {k: v for k, v in by_lane.headers.items() if k not in ("Location", "Date")} == {
-        k: v for k, v in by_flask.headers.items() if k not in ("Location", "Date")
+    varying = ("Location", "Date", "Set-Cookie")
+    assert {k: v for k, v in by_lane.headers.items() if k not in varying} == {
+        k: v for k, v in by_flask.headers.items() if k not in varying
     }
+    # Both save the session with the attempt's progress, as Flask's session interface does.
+    flask_cookie, lane_cookie = by_flask.headers["Set-Cookie"], by_lane.headers["Set-Cookie"]
+    assert flask_cookie.split(";", 1)[1] == lane_cookie.split(";", 1)[1]
+    assert [a[:2] for a in session_of(app, flask_cookie)["progress"][attempt_id][4]] == [[1, one]]
+    assert [a[:2] for a in session_of(app, lane_cookie)["progress"][attempt_id][4]] == [
+        [1, one],
+        [2, ",".join(sorted(values[:2]))],
+    ]
     third = first[:-1] + "3"
     assert client.post(third, data={"choice": "true"}).status_code == 303
     assert third not in flask_requests

@@ -255,12 +255,13 @@ def answer_from_form(
 
 def record(
     store: Store, quiz: Quiz, n: int, attempt_id: str, keys: frozenset[str], credit: int | None
-) -> None:
-    """Store the answer to question n that answer_from_form gave. Raises AttemptFinished for
-    a finished attempt and KeyError for an unknown one or one of another quiz (the insert
-    itself checks: Store.record_answer); a second answer keeps the first."""
+) -> Answer:
+    """Store the answer to question n that answer_from_form gave; returns the answer as stored
+    (a second answer keeps the first). Raises AttemptFinished for a finished attempt and
+    KeyError for an unknown one or one of another quiz (the insert itself checks:
+    Store.record_answer)."""
     question = quiz.questions[n - 1]
-    store.record_answer(
+    stored, _created = store.record_answer(
         attempt_id,
         question.id,
         position=n,
@@ -269,3 +270,4 @@ def record(
         credit=credit,
         quiz_id=quiz.id,
     )
+    return stored

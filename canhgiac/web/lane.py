@@ -7,8 +7,10 @@ several times what the pages kept for everyone (pages.py) cost. This WSGI middle
 ordinary cases itself, by the same rules as the quiz's views (attempt.py), and hands everything
 else to Flask:
 
-- **Question and result pages** (GET, no query string). It reads the attempt as the view does
-  and works out what the page shows of it (attempt.question_view, attempt.result_view). Pages
+- **Question and result pages** (GET, no query string). It takes the attempt and its answers
+  from the browser's session, where the server carries them while the attempt is being done
+  (progress.py), or else reads them as the view does, and works out what the page shows of
+  them (attempt.question_view, attempt.result_view). Pages
   are kept in pieces that attempts share (pieces.py): a question page by all it shows but the
   order of its choices, which are put in each attempt's order; a result page's frame by the
   score, and each question's review by what it shows of the answer. Once Flask has made a
@@ -19,13 +21,14 @@ else to Flask:
   language; only a frame not kept yet sends the page to Flask.
 - **An answer** (POST of a small, well-formed form from this site). It checks what the view
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
-  of this quiz) and answers 303 with the headers Flask gave its own last 303.
+  of this quiz), adds it as stored to the progress the session carries, and answers 303 with
+  the headers Flask gave its own last 303 and the session saved as Flask saves it (signed.py).
 
-The browser's signed session is read as Flask reads it; a cookie whose signature was checked
-is kept (bounded), its age checked each time. Anything else goes to Flask untouched: a forged
-or cross-site form, an empty answer, a finished or unfinished attempt where the view
-redirects, another browser's attempt, a query string, a database error, and the first
-page of each kind. Kept pieces depend on the language, static files, host and script root
+The browser's signed session is read as Flask reads it (signed.py); a cookie whose signature
+was checked is kept (bounded), its age checked each time. Anything else goes to Flask
+untouched: a forged or cross-site form, an empty answer, a finished or unfinished attempt
+where the view redirects, another browser's attempt, a query string, a database error, and
+the first page of each kind. Kept pieces depend on the language, static files, host and script root
 too; they are bounded (least recently used first out) and never kept in debug mode.
 """
 
@@ -41,7 +44,6 @@ from urllib.parse import parse_qsl, quote
 
 import brotli
 from flask import Flask
-from itsdangerous import BadSignature
 from werkzeug.exceptions import HTTPException
 
 from ..content.model import Quiz
@@ -55,7 +57,6 @@ from .attempt import (
     answer_from_form,
     question_view,
     record,
-    remembered,
     result_view,
     reviewed,
 )
@@ -67,7 +68,6 @@ from .pages import (
     ResponseStarter,
     answer_seen,
     choose_encoding,
-    cookie,
     kept_headers,
     off,
     send,
@@ -85,13 +85,14 @@ from .pieces import (
     question_page,
     result_page,
 )
+from .progress import SESSION_KEY as PROGRESS_KEY
+from .progress import answered, snapshot
+from .signed import Sessions
 
 __all__ = ["CHOICE_MARK", "ITEM_MARK", "SRC_MARK", "AttemptLane", "init_app", "offer"]
 
 #: Pages and pieces kept per worker process (a question page is about 6 kB, a review 1 kB).
 MAX_PAGES = 4096
-#: Browsers' sessions whose signature was checked, kept per worker process.
-MAX_SESSIONS = 4096
 #: An answer form is a few choices and flags; a bigger body goes to Flask.
 MAX_FORM_BYTES = 4096
 #: The addresses of a question and of a result, as the quiz's routes match them (anything
@@ -116,7 +117,7 @@ class AttemptLane:
         self.flask_app = flask_app
         self.app = app
         self.pages = Pages(size)
-        self.sessions = Pages(MAX_SESSIONS)
+        self.sessions = Sessions(flask_app)
         #: The headers of Flask's last 303 to an answer, once it has sent one.
         self.see_other: Headers | None = None
         config = flask_app.config
@@ -137,33 +138,6 @@ class AttemptLane:
 
     # -- what pages and answers look at -------------------------------------------------------
 
-    def _remembered(self, environ: dict[str, Any]) -> list[str]:
-        """The attempt ids this browser's signed session names, as Flask's session reads them
-        (SecureCookieSessionInterface.open_session); a cookie whose signature was checked is
-        not checked again, but its age is."""
-        app = self.flask_app
-        value = cookie(environ, app.config["SESSION_COOKIE_NAME"])
-        if not value:
-            return []
-        max_age = int(app.permanent_session_lifetime.total_seconds())
-        # Checked with these keys: a changed SECRET_KEY (or fallback) checks the cookie again.
-        key = (value, app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        found = self.sessions.get(key)
-        if found is None:
-            serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-            if serializer is None:
-                return []
-            try:
-                data, signed = serializer.loads(value, max_age=max_age, return_timestamp=True)
-            except BadSignature:
-                return []
-            found = (remembered(data) if isinstance(data, dict) else [], signed.timestamp())
-            self.sessions.put(key, found)
-        ids, signed_at = found
-        if not 0 <= time.time() - signed_at <= max_age:
-            return []
-        return ids  # type: ignore[no-any-return]
-
     def _page_of(self, environ: dict[str, Any]) -> tuple[Hashable, ...]:
         """What else than the attempt its pages depend on (a part of every kept piece's key)."""
         return (
@@ -181,30 +155,55 @@ class AttemptLane:
     ) -> Iterable[bytes]:
         quiz_id, attempt_id, which = match.groups()
         quiz = self.flask_app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
-        if quiz is None or attempt_id not in self._remembered(environ):
+        session = self.sessions.read(environ)
+        if quiz is None or attempt_id not in session.attempts:
             return self.app(environ, start_response)
+        page_of = self._page_of(environ)
+        carried = snapshot(session.data, attempt_id, quiz, time.time())
+        if carried is not None:  # the attempt's progress as the session carries it
+            body = self._made(environ, page_of, quiz, which, *carried)[1]
+            if body is not None:
+                return self._send(environ, start_response, body)
         try:
             attempt, answers = self.flask_app.extensions[STORE_KEY].attempt_and_answers(attempt_id)
         except Exception:  # the database is down: Flask answers with its error page
             return self.app(environ, start_response)
         if attempt is None:
             return self.app(environ, start_response)
-        view: QuestionView | ResultView | None
-        page_of = self._page_of(environ)
-        if which == RESULT:
-            view = result_view(quiz, attempt, answers)
-            body = (
-                None
-                if view is None
-                else self._result_body(environ, page_of, view, attempt, quiz, answers)
-            )
-        else:
-            view = question_view(quiz, attempt, int(which), answers)
-            body = None if view is None else self._question_body(page_of, view, attempt)
+        view, body = self._made(environ, page_of, quiz, which, attempt, answers)
         if view is None:
             return self.app(environ, start_response)
         if body is None:
             return self._page_and_keep(environ, start_response, view, attempt_id, page_of)
+        return self._send(environ, start_response, body)
+
+    def _made(
+        self,
+        environ: dict[str, Any],
+        page_of: tuple[Hashable, ...],
+        quiz: Quiz,
+        which: str,
+        attempt: Attempt,
+        answers: Mapping[str, Answer],
+    ) -> tuple[QuestionView | ResultView | None, tuple[str, Headers, bytes] | None]:
+        """What the page shows of the attempt (None: the view shows no such page) and the page
+        from its kept pieces (None: not kept)."""
+        if which == RESULT:
+            result = result_view(quiz, attempt, answers)
+            if result is None:
+                return None, None
+            return result, self._result_body(environ, page_of, result, attempt, quiz, answers)
+        question = question_view(quiz, attempt, int(which), answers)
+        if question is None:
+            return None, None
+        return question, self._question_body(page_of, question, attempt)
+
+    def _send(
+        self,
+        environ: dict[str, Any],
+        start_response: ResponseStarter,
+        body: tuple[str, Headers, bytes],
+    ) -> Iterable[bytes]:
         status, headers, page = body
         coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""))
         return send(start_response, status, headers, coding, self._encode(page, coding))
@@ -315,57 +314,63 @@ class AttemptLane:
     ) -> Iterable[bytes]:
         headers = self.see_other
         form = _small_form(environ) if headers is not None else None
-        stored = False
-        if form is not None:
-            stored = self._store(environ, match, form)
-        if not stored:
+        stored = None if form is None else self._store(environ, match, form)
+        if stored is None:
             return self._answer_by_flask(environ, start_response)
         location = quote(environ.get("SCRIPT_NAME", "").rstrip("/") + environ["PATH_INFO"])
         assert headers is not None
         start_response(
             "303 SEE OTHER",
-            [*headers, ("Location", location), ("Content-Length", "0")],
+            [*headers, *stored, ("Location", location), ("Content-Length", "0")],
         )
         return [b""]
 
     def _store(
         self, environ: dict[str, Any], match: re.Match[str], form: list[tuple[str, str]]
-    ) -> bool:
-        """Store the answer of an ordinary form; False (nothing stored) for anything else."""
+    ) -> list[tuple[str, str]] | None:
+        """Store the answer of an ordinary form and return the headers that save the session
+        (its attempt's progress, progress.py); None (nothing stored) for anything else."""
         app = self.flask_app
         try:
             if cross_site(app.request_class(environ)):
-                return False
+                return None
         except HTTPException:  # a host TRUSTED_HOSTS does not allow: Flask refuses it
-            return False
+            return None
         quiz_id, attempt_id, n = match.group(1), match.group(2), int(match.group(3))
         quiz = app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
-        if quiz is None or n > len(quiz.questions) or attempt_id not in self._remembered(environ):
-            return False
+        session = self.sessions.read(environ)
+        if quiz is None or n > len(quiz.questions) or attempt_id not in session.attempts:
+            return None
         question = quiz.questions[n - 1]
         raw = [value for name, value in form if name == "choice"]
         flags = [value for name, value in form if name == "flag"]
         try:
             given = answer_from_form(question, raw, flags)
         except Refused:
-            return False
+            return None
         if given is None:
-            return False
+            return None
         try:
-            record(app.extensions[STORE_KEY], quiz, n, attempt_id, *given)
+            stored = record(app.extensions[STORE_KEY], quiz, n, attempt_id, *given)
         except (AttemptFinished, KeyError):
-            return False  # Flask tries again and refuses it (record_answer keeps a first answer)
+            return None  # Flask tries again and refuses it (record_answer keeps a first answer)
         except Exception:  # the database is down: Flask tries again and shows its error page
-            return False
-        return True
+            return None
+        data = dict(session.data)
+        answered(data, attempt_id, quiz, stored, time.time())
+        if data.get(PROGRESS_KEY) == session.data.get(PROGRESS_KEY):
+            return []  # no progress carried for this attempt: the session stays as it is
+        header = self.sessions.write(data)
+        return [] if header is None else [("Set-Cookie", header)]
 
     def _answer_by_flask(
         self, environ: dict[str, Any], start_response: ResponseStarter
     ) -> Iterable[bytes]:
-        """Flask's answer; the headers of a plain 303 are noted for the lane's own."""
+        """Flask's answer; the headers of a 303 are noted for the lane's own (but for those
+        that are not the same for every answer: its cookie, place, length and date)."""
         body, seen = answer_seen(self.app, environ, start_response)
         status, headers = seen.get("status", ""), seen.get("headers", [])
-        if status.startswith("303 ") and not any(n.lower() == "set-cookie" for n, _ in headers):
+        if status.startswith("303 "):
             self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
         return body
 

@@ -2,7 +2,8 @@
 
 Paths are short because they go into QR codes. Everything works with plain links and forms
 (post/redirect/get); the attempt ids a browser started are kept in its signed session, so one
-person cannot answer for another. Any forged input gets a 400 page and stores nothing.
+person cannot answer for another, with the progress of the attempts it is doing (progress.py).
+Any forged input gets a 400 page and stores nothing.
 
 What a page shows and what an answer form may say are worked out in attempt.py, which the
 attempt lane in front of Flask (lane.py) uses too: it serves most question pages, answers
@@ -12,6 +13,7 @@ and result pages without reaching these views.
 from __future__ import annotations
 
 import re
+import time
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
 from flask_babel import gettext
@@ -21,7 +23,7 @@ from werkzeug.wrappers import Response as BaseResponse
 from .. import get_catalog
 from ..content.model import Quiz, scenario_answer
 from ..store import Answer, Attempt, AttemptFinished, get_store
-from . import lane
+from . import lane, progress
 from .attempt import (
     MAX_REMEMBERED,
     RESULT,
@@ -134,6 +136,7 @@ def start(quiz_id: str) -> BaseResponse:
         question_count=len(quiz.questions),
     )
     _remember(attempt.id)
+    progress.started(session, attempt, quiz, time.time())
     return _see_other(_question_url(quiz, attempt, 1))
 
 
@@ -217,9 +220,10 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
         page = _render_question(quiz, attempt, n, answers, missing=True, tapped=frozenset(flags))
         return page, 400
     try:
-        record(get_store(), quiz, n, attempt_id, *given)
+        stored = record(get_store(), quiz, n, attempt_id, *given)
     except (AttemptFinished, KeyError):
         abort(400)
+    progress.answered(session, attempt_id, quiz, stored, time.time())
     return _see_other(url_for(".question", quiz_id=quiz.id, attempt_id=attempt_id, n=n))
 
 
