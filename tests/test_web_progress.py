@@ -1,6 +1,6 @@
-"""An attempt's progress carried in the browser's signed session (canhgiac/web/progress.py):
+"""An attempt's progress carried by the browser in a signed cookie (canhgiac/web/progress.py):
 the attempt lane serves the attempt's pages from it without reading the database, the same
-pages as Flask's, and reads the database when the session has no usable copy."""
+pages as Flask's, and reads the database when the browser has no usable copy."""
 
 from __future__ import annotations
 
@@ -16,8 +16,9 @@ from canhgiac import create_app
 from canhgiac.store import Answer, Store, get_store
 from canhgiac.web import progress
 from canhgiac.web.pages import Pages
+from canhgiac.web.progress import read_entry
 
-from test_web_lane import PLAIN, choices_on, lane_of, session_of, start
+from test_web_lane import PLAIN, attributes, choices_on, lane_of, progress_of, start
 
 
 @pytest.fixture
@@ -44,10 +45,16 @@ def reads(app: Flask, monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return done
 
 
-def session(app: Flask, client: FlaskClient) -> dict[str, Any]:
-    found = client.get_cookie("session")
-    assert found is not None
-    return session_of(app, f"session={found.value}")
+def entries(app: Flask, client: FlaskClient) -> progress.Entries:
+    """The progress the client's cookie carries."""
+    found = client.get_cookie(progress.COOKIE)
+    return progress_of(app, f"{progress.COOKIE}={found.value if found else ''}")
+
+
+def set_progress(app: Flask, client: FlaskClient, carried: dict[str, str]) -> None:
+    """Give the client a progress cookie with these entries, signed as the app signs it."""
+    signer = app.extensions[progress.EXTENSION_KEY].signer()
+    client.set_cookie(progress.COOKIE, signer.sign("!".join(carried.values())).decode())
 
 
 def answer_all(client: FlaskClient, first: str, count: int, pick: int = 0) -> list[str]:
@@ -87,32 +94,34 @@ def test_an_attempt_is_served_from_its_session_without_reading_it(
         assert response.get_data(as_text=True) == made_by_flask[path].get_data(as_text=True)
     assert flask_requests == [] and reads == []
     # The database has what the session carries: the attempts are finished and scored.
-    entries = session(app, client)[progress.SESSION_KEY]
+    found = entries(app, client)
+    assert len(found) == 6
     with app.app_context():
-        for attempt_id, entry in entries.items():
+        for attempt_id, entry in found.items():
             attempt, answers = get_store().attempt_and_answers(attempt_id)
-            assert attempt is not None and entry[1] == attempt.seed
-            assert entry[4] == [
-                [a.position, ",".join(sorted(a.choices)), int(a.correct), a.credit]
+            read = read_entry(entry)
+            assert attempt is not None and read is not None and read[1] == attempt.seed
+            assert list(read[4]) == [
+                (a.position, ",".join(sorted(a.choices)), int(a.correct), a.credit)
                 for a in sorted(answers.values(), key=lambda a: a.position)
             ]
 
 
 def test_an_answer_lost_on_the_way_keeps_the_first_one(app: Flask, client: FlaskClient) -> None:
-    """An answer stored whose 303 never reached the phone (its cookie not saved): the session
-    shows the question again; the second answer keeps the first, and the session then
-    carries the first."""
+    """An answer stored whose 303 never reached the phone (its cookie not saved): the copy
+    shows the question again; the second answer keeps the first, and the copy then carries
+    the first."""
     first = start(client, "demo-otp")
     attempt_id = first.split("/")[4]
     values = choices_on(client, first)
-    before = client.get_cookie("session")
+    before = client.get_cookie(progress.COOKIE)
     assert before is not None
     assert client.post(first, data={"choice": values[0]}).status_code == 303
-    client.set_cookie("session", before.value)  # the response was lost
+    client.set_cookie(progress.COOKIE, before.value)  # the response was lost
     assert 'class="verdict' not in client.get(first, headers=PLAIN).get_data(as_text=True)
     assert client.post(first, data={"choice": values[1]}).status_code == 303
-    carried = session(app, client)[progress.SESSION_KEY][attempt_id][4]
-    assert carried[0][:2] == [1, values[0]]
+    read = read_entry(entries(app, client)[attempt_id])
+    assert read is not None and [a[:2] for a in read[4]] == [(1, values[0])]
     with app.app_context():
         _attempt, answers = get_store().attempt_and_answers(attempt_id)
     assert [a.choices for a in answers.values()] == [frozenset({values[0]})]
@@ -140,20 +149,20 @@ def test_without_a_usable_copy_the_page_is_read_from_the_database(
     values = choices_on(client, first)
     assert client.post(first, data={"choice": values[0]}).status_code == 303
     good = client.get(first, headers=PLAIN).get_data(as_text=True)
-    data = session(app, client)
-    entry = data[progress.SESSION_KEY][attempt_id]
+    carried = dict(entries(app, client))
+    id_, written, seed, fingerprint, rest = carried[attempt_id].split("~", 4)
     if spoil == "old":
-        entry[0] -= progress.MAX_AGE + 1
+        written = str(int(written) - progress.MAX_AGE - 1)
     elif spoil == "fingerprint":
-        entry[2] += 1
-    elif spoil == "shape":
-        data[progress.SESSION_KEY][attempt_id] = {"answers": entry[4]}
+        fingerprint = str(int(fingerprint) + 1)
     elif spoil == "position":
-        entry[4].append([99, values[0], 1, 100])
-    else:
-        del data[progress.SESSION_KEY]
-    serializer = app.session_interface.get_signing_serializer(app)  # type: ignore[attr-defined]
-    client.set_cookie("session", serializer.dumps(data))
+        rest += f"~99*{values[0]}*1*100"
+    carried[attempt_id] = "~".join([id_, written, seed, fingerprint, rest])
+    if spoil == "shape":
+        carried[attempt_id] = f"{attempt_id}~{written}~{seed}"
+    elif spoil == "none":
+        del carried[attempt_id]
+    set_progress(app, client, carried)
     reads.clear()
     assert client.get(first, headers=PLAIN).get_data(as_text=True) == good
     assert reads == [attempt_id]
@@ -161,11 +170,34 @@ def test_without_a_usable_copy_the_page_is_read_from_the_database(
     # database holds, and a spoilt one is not carried on.
     second = first[:-1] + "2"
     assert client.post(second, data={"choice": choices_on(client, second)[0]}).status_code == 303
-    kept = session(app, client).get(progress.SESSION_KEY, {}).get(attempt_id)
-    assert kept is None or kept == data[progress.SESSION_KEY][attempt_id]
+    assert entries(app, client).get(attempt_id) in (None, carried.get(attempt_id))
+    assert stored_count(app, attempt_id) == 2
 
 
-def test_the_session_stays_small(app: Flask, client: FlaskClient) -> None:
+def stored_count(app: Flask, attempt_id: str) -> int:
+    with app.app_context():
+        return len(get_store().attempt_and_answers(attempt_id)[1])
+
+
+def test_a_forged_copy_is_not_used(app: Flask, client: FlaskClient, reads: list[str]) -> None:
+    """A copy not signed by the app, or one for an attempt this browser did not start."""
+    first = start(client, "demo-otp")
+    attempt_id = first.split("/")[4]
+    values = choices_on(client, first)
+    assert client.post(first, data={"choice": values[0]}).status_code == 303
+    good = client.get(first, headers=PLAIN).get_data(as_text=True)
+    entry = entries(app, client)[attempt_id]
+    client.set_cookie(progress.COOKIE, entry + ".forged-signature")
+    reads.clear()
+    assert client.get(first, headers=PLAIN).get_data(as_text=True) == good
+    assert reads == [attempt_id]
+    # Another browser with a copy of this one's progress, but not its session.
+    other = app.test_client()
+    set_progress(app, other, {attempt_id: entry})
+    assert other.get(first, headers=PLAIN).status_code == 400
+
+
+def test_the_cookie_stays_small(app: Flask, client: FlaskClient) -> None:
     """A browser that starts many attempts carries the progress of the newest only (by the
     second they were written in), the one answered last first of all."""
     ids = []
@@ -173,36 +205,78 @@ def test_the_session_stays_small(app: Flask, client: FlaskClient) -> None:
         first = start(client, "demo-otp")
         ids.append(first.split("/")[4])
         answer_all(client, first, 3)
-    value = client.get_cookie("session")
-    assert value is not None and len(value.value) < 2500
-    entries = session(app, client)[progress.SESSION_KEY]
-    assert 5 <= len(entries) < 20
-    assert ids[-1] in entries and set(entries) <= set(ids[-20:])
+    value = client.get_cookie(progress.COOKIE)
+    assert value is not None and len(value.value) <= progress.MAX_CHARS + 40
+    found = entries(app, client)
+    assert 10 <= len(found) < 20
+    assert ids[-1] in found and set(found) <= set(ids[-20:])
 
 
 def test_entries_are_only_for_remembered_attempts_written_lately(app: Flask) -> None:
     quiz = app.extensions["canhgiac.catalog"].quizzes["demo-otp"]
     now = time.time()
-    data: dict[str, Any] = {"attempts": ["a", "b"]}
+    carried: progress.Entries = {}
     with app.app_context():
-        store = get_store()
-        for name in ("a", "b", "c"):
-            attempt = store.create_attempt(quiz.id, lang="vi", src="cho", question_count=3)
-            data["attempts"] = [attempt.id if x == name else x for x in data["attempts"]]
-            progress.started(data, attempt, quiz, now - 10 if name == "a" else now)
-    entries = data[progress.SESSION_KEY]
-    assert list(entries) == data["attempts"][::-1]  # newest first; "c" is not remembered
+        a, b, c = (
+            get_store().create_attempt(quiz.id, lang="vi", src="cho", question_count=3)
+            for _ in range(3)
+        )
+    remembered = [a.id, b.id]
+    carried = progress.started(carried, remembered, a, quiz, now - 10)
+    carried = progress.started(carried, remembered, b, quiz, now)
+    carried = progress.started(carried, remembered, c, quiz, now)  # not remembered
+    assert list(carried) == [b.id, a.id]  # newest first
     later = now + progress.MAX_AGE - 5  # "a" is then too old, and dropped at the next write
-    (a_id, b_id) = data["attempts"]
-    assert progress.snapshot(data, a_id, quiz, later) is None
-    carried = progress.snapshot(data, b_id, quiz, later)
-    assert carried is not None and carried[0].src == "cho" and carried[1] == {}
-    progress.answered(data, a_id, quiz, _answer(quiz), later)  # not usable: nothing written
-    assert list(data[progress.SESSION_KEY]) == [b_id, a_id]
-    progress.answered(data, b_id, quiz, _answer(quiz), later)
-    assert list(data[progress.SESSION_KEY]) == [b_id]
-    carried = progress.snapshot(data, b_id, quiz, later)
-    assert carried is not None and list(carried[1].values()) == [_answer(quiz)]
+    assert progress.snapshot(carried, a.id, quiz, later) is None
+    found = progress.snapshot(carried, b.id, quiz, later)
+    assert found is not None and found[0].src == "cho" and found[1] == {}
+    # An attempt without a usable entry gets none.
+    assert progress.answered(carried, remembered, a.id, quiz, _answer(quiz), later) is None
+    carried = progress.answered(carried, remembered, b.id, quiz, _answer(quiz), later) or {}
+    assert list(carried) == [b.id]
+    found = progress.snapshot(carried, b.id, quiz, later)
+    assert found is not None and list(found[1].values()) == [_answer(quiz)]
+    assert not found[0].finished
+
+
+def test_a_copy_of_every_answer_is_finished_and_scored(app: Flask) -> None:
+    quiz = app.extensions["canhgiac.catalog"].quizzes["demo-otp"]
+    now = time.time()
+    with app.app_context():
+        attempt = get_store().create_attempt(quiz.id, lang="vi", src=None, question_count=3)
+    carried = progress.started({}, [attempt.id], attempt, quiz, now)
+    for n, correct in ((3, True), (1, False), (2, True)):
+        answer = Answer(quiz.questions[n - 1].id, n, frozenset({"x", "y"}), correct, 0)
+        carried = progress.answered(carried, [attempt.id], attempt.id, quiz, answer, now) or {}
+    found = progress.snapshot(carried, attempt.id, quiz, now)
+    assert found is not None
+    assert found[0].finished and found[0].score == 2 and found[0].src is None
+    assert [(a.position, a.choices) for a in found[1].values()] == [
+        (n, frozenset({"x", "y"})) for n in (1, 2, 3)
+    ]
+
+
+def test_the_cookie_has_the_session_cookies_attributes(app_config: dict[str, Any]) -> None:
+    app = create_app(
+        {
+            **app_config,
+            "SESSION_COOKIE_SECURE": True,
+            "SESSION_COOKIE_SAMESITE": "Strict",
+            "SESSION_COOKIE_DOMAIN": "canhgiac.example.org",
+            "APPLICATION_ROOT": "/xa",
+        }
+    )
+    header = app.extensions[progress.EXTENSION_KEY].cookie({"x": "x~1~2~3~"})
+    assert sorted(attributes(header)) == [
+        "Domain=canhgiac.example.org",
+        "HttpOnly",
+        "Max-Age=3600",
+        "Path=/xa",
+        "SameSite=Strict",
+        "Secure",
+    ]
+    deleted = app.extensions[progress.EXTENSION_KEY].cookie({})
+    assert deleted.startswith(f"{progress.COOKIE}=;") and "Max-Age=0" in attributes(deleted)
 
 
 def _answer(quiz: Any) -> Answer:

@@ -28,6 +28,7 @@ from . import (
     live,
     pages,
     printing,
+    progress,
     quiz,
     results,
     trainer,
@@ -88,6 +89,7 @@ def init_app(app: Flask) -> None:
     for module in (i18n, errors, home, lessons, quiz, printing, results, live, trainer, health):
         app.register_blueprint(module.bp)
     pages.init_app(app)
+    progress.init_app(app)
     lane.init_app(app)
 
     app.jinja_env.trim_blocks = True

@@ -8,7 +8,7 @@ ordinary cases itself, by the same rules as the quiz's views (attempt.py), and h
 else to Flask:
 
 - **Question and result pages** (GET, no query string). It takes the attempt and its answers
-  from the browser's session, where the server carries them while the attempt is being done
+  from the progress cookie, where the browser carries them while the attempt is being done
   (progress.py), or else reads them as the view does, and works out what the page shows of
   them (attempt.question_view, attempt.result_view). Pages
   are kept in pieces that attempts share (pieces.py): a question page by all it shows but the
@@ -21,8 +21,8 @@ else to Flask:
   language; only a frame not kept yet sends the page to Flask.
 - **An answer** (POST of a small, well-formed form from this site). It checks what the view
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
-  of this quiz), adds it as stored to the progress the session carries, and answers 303 with
-  the headers Flask gave its own last 303 and the session saved as Flask saves it (signed.py).
+  of this quiz), adds it as stored to the progress cookie, and answers 303 with the headers
+  Flask gave its own last 303.
 
 The browser's signed session is read as Flask reads it (signed.py); a cookie whose signature
 was checked is kept (bounded), its age checked each time. Anything else goes to Flask
@@ -68,6 +68,7 @@ from .pages import (
     ResponseStarter,
     answer_seen,
     choose_encoding,
+    cookie,
     kept_headers,
     off,
     send,
@@ -85,8 +86,9 @@ from .pieces import (
     question_page,
     result_page,
 )
-from .progress import SESSION_KEY as PROGRESS_KEY
-from .progress import answered, snapshot
+from .progress import COOKIE as PROGRESS_COOKIE
+from .progress import EXTENSION_KEY as PROGRESS_KEY
+from .progress import Progress, answered, snapshot
 from .signed import Sessions
 
 __all__ = ["CHOICE_MARK", "ITEM_MARK", "SRC_MARK", "AttemptLane", "init_app", "offer"]
@@ -118,6 +120,7 @@ class AttemptLane:
         self.app = app
         self.pages = Pages(size)
         self.sessions = Sessions(flask_app)
+        self.progress: Progress = flask_app.extensions[PROGRESS_KEY]
         #: The headers of Flask's last 303 to an answer, once it has sent one.
         self.see_other: Headers | None = None
         config = flask_app.config
@@ -159,8 +162,9 @@ class AttemptLane:
         if quiz is None or attempt_id not in session.attempts:
             return self.app(environ, start_response)
         page_of = self._page_of(environ)
-        carried = snapshot(session.data, attempt_id, quiz, time.time())
-        if carried is not None:  # the attempt's progress as the session carries it
+        entries = self.progress.read(cookie(environ, PROGRESS_COOKIE))
+        carried = snapshot(entries, attempt_id, quiz, time.time())
+        if carried is not None:  # the attempt as the browser carries it
             body = self._made(environ, page_of, quiz, which, *carried)[1]
             if body is not None:
                 return self._send(environ, start_response, body)
@@ -328,8 +332,8 @@ class AttemptLane:
     def _store(
         self, environ: dict[str, Any], match: re.Match[str], form: list[tuple[str, str]]
     ) -> list[tuple[str, str]] | None:
-        """Store the answer of an ordinary form and return the headers that save the session
-        (its attempt's progress, progress.py); None (nothing stored) for anything else."""
+        """Store the answer of an ordinary form and return the headers that save its attempt's
+        progress (progress.py); None (nothing stored) for anything else."""
         app = self.flask_app
         try:
             if cross_site(app.request_class(environ)):
@@ -356,12 +360,11 @@ class AttemptLane:
             return None  # Flask tries again and refuses it (record_answer keeps a first answer)
         except Exception:  # the database is down: Flask tries again and shows its error page
             return None
-        data = dict(session.data)
-        answered(data, attempt_id, quiz, stored, time.time())
-        if data.get(PROGRESS_KEY) == session.data.get(PROGRESS_KEY):
-            return []  # no progress carried for this attempt: the session stays as it is
-        header = self.sessions.write(data)
-        return [] if header is None else [("Set-Cookie", header)]
+        entries = self.progress.read(cookie(environ, PROGRESS_COOKIE))
+        written = answered(entries, session.attempts, attempt_id, quiz, stored, time.time())
+        if written is None:
+            return []  # no progress carried for this attempt: nothing to save
+        return [("Set-Cookie", self.progress.cookie(written))]
 
     def _answer_by_flask(
         self, environ: dict[str, Any], start_response: ResponseStarter

@@ -2,8 +2,8 @@
 
 Paths are short because they go into QR codes. Everything works with plain links and forms
 (post/redirect/get); the attempt ids a browser started are kept in its signed session, so one
-person cannot answer for another, with the progress of the attempts it is doing (progress.py).
-Any forged input gets a 400 page and stores nothing.
+person cannot answer for another; the progress of the attempts it is doing is in a cookie of
+its own (progress.py). Any forged input gets a 400 page and stores nothing.
 
 What a page shows and what an answer form may say are worked out in attempt.py, which the
 attempt lane in front of Flask (lane.py) uses too: it serves most question pages, answers
@@ -44,6 +44,7 @@ from .attempt import (
 from .i18n import current_language
 from .origin import refuse_cross_site
 from .pages import shared_page
+from .progress import get_progress
 from .scenarios import sc_text
 
 __all__ = ["MAX_REMEMBERED", "ShownChoice", "bp", "clean_src", "score_message"]
@@ -86,6 +87,11 @@ def _attempt_or_400(quiz: Quiz, attempt_id: str) -> tuple[Attempt, dict[str, Ans
     if attempt is None or attempt.quiz_id != quiz.id:
         abort(400)
     return attempt, answers
+
+
+def _progress() -> progress.Entries:
+    """The attempts' progress the browser carries (progress.py)."""
+    return get_progress().read(request.cookies.get(progress.COOKIE))
 
 
 def _question_url(quiz: Quiz, attempt: Attempt, n: int) -> str:
@@ -136,8 +142,10 @@ def start(quiz_id: str) -> BaseResponse:
         question_count=len(quiz.questions),
     )
     _remember(attempt.id)
-    progress.started(session, attempt, quiz, time.time())
-    return _see_other(_question_url(quiz, attempt, 1))
+    response = _see_other(_question_url(quiz, attempt, 1))
+    written = progress.started(_progress(), remembered(session), attempt, quiz, time.time())
+    response.headers.add("Set-Cookie", get_progress().cookie(written))
+    return response
 
 
 def _render_question(
@@ -223,8 +231,12 @@ def answer(quiz_id: str, attempt_id: str, n: int) -> tuple[str, int] | BaseRespo
         stored = record(get_store(), quiz, n, attempt_id, *given)
     except (AttemptFinished, KeyError):
         abort(400)
-    progress.answered(session, attempt_id, quiz, stored, time.time())
-    return _see_other(url_for(".question", quiz_id=quiz.id, attempt_id=attempt_id, n=n))
+    response = _see_other(url_for(".question", quiz_id=quiz.id, attempt_id=attempt_id, n=n))
+    now = time.time()
+    written = progress.answered(_progress(), remembered(session), attempt_id, quiz, stored, now)
+    if written is not None:
+        response.headers.add("Set-Cookie", get_progress().cookie(written))
+    return response
 
 
 def score_message(score: int, total: int) -> str:

@@ -1,9 +1,8 @@
-"""The browser's signed session, read and written outside Flask as Flask reads and writes it.
+"""The browser's signed session, read outside Flask as Flask reads it.
 
 The attempt lane (lane.py) serves a resident's pages and answers without a Flask request: it
-reads the session as SecureCookieSessionInterface.open_session does and, after an answer,
-writes it back with SecureCookieSessionInterface.save_session, so that Flask reads on the
-next request what the lane wrote and the other way round.
+reads the session as SecureCookieSessionInterface.open_session does, for the attempt ids it
+names.
 """
 
 from __future__ import annotations
@@ -13,9 +12,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import Flask
-from flask.sessions import SecureCookieSession
 from itsdangerous import BadSignature
-from werkzeug.wrappers import Response
 
 from .attempt import remembered
 from .pages import Pages, cookie
@@ -78,20 +75,3 @@ class Sessions:
         if not 0 <= time.time() - found.signed_at <= max_age:
             return NONE
         return found
-
-    def write(self, data: dict[str, Any]) -> str | None:
-        """The Set-Cookie header that saves this session, as Flask's session interface writes
-        it (None if it writes none); the session is kept as read, for the next request."""
-        app = self.app
-        session = SecureCookieSession(data)
-        session.modified = True
-        response = Response()
-        response.max_cookie_size = app.config["MAX_COOKIE_SIZE"]  # type: ignore[misc]
-        with app.app_context():  # Flask's JSON settings (sorted keys), as in a request
-            app.session_interface.save_session(app, session, response)  # type: ignore[arg-type]
-        header = response.headers.get("Set-Cookie")
-        if header is None:
-            return None
-        value = header.split(";", 1)[0].split("=", 1)[1]
-        self.kept.put(self._key(value), Session(dict(session), float(int(time.time()))))
-        return header
