@@ -114,6 +114,15 @@ def test_the_store_of_pages_is_bounded() -> None:
     assert (pages.get("a"), pages.get("c")) == ("A", "C")
 
 
+def test_many_pages_are_got_as_one_by_one() -> None:
+    pages = Pages(size=3)
+    for key in "abc":
+        pages.put(key, key.upper())
+    assert pages.get_many(["b", "x", "a"]) == ["B", None, "A"]  # "c" is now the oldest
+    pages.put("d", "D")
+    assert pages.get_many("abcd") == ["A", "B", None, "D"]
+
+
 # -- whole answers, served without Flask ----------------------------------------------------
 
 

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import date
+from functools import cached_property
 from types import MappingProxyType
 
 #: Topic ids with their display names, in the order the home page lists them.
@@ -280,6 +281,11 @@ class Quiz:
     questions: tuple[Question, ...]
     summary: Text | None = None
     path: str = field(default="", compare=False)
+
+    @cached_property
+    def question_ids(self) -> tuple[str, ...]:
+        """The questions' ids, in order (worked out once: a page of an attempt asks)."""
+        return tuple(q.id for q in self.questions)
 
     def question(self, question_id: str) -> Question | None:
         for q in self.questions:

@@ -199,16 +199,17 @@ def result_view(quiz: Quiz, attempt: Attempt, answers: Mapping[str, Answer]) -> 
 def _reviewed_as(question: Question, answer: Answer | None) -> Hashable:
     """What a question's review (templates/_review.html) shows of its answer: right or not,
     the choices chosen and, for a scenario, how many red flags were found (not which: the
-    review lists the message's flags, whichever were marked). A key may tell apart answers
-    whose reviews are the same (a question's stored keys, not those of its choices now), never
-    the other way round."""
+    review lists the message's flags, whichever were marked; Scenario.grade's `found`). A key
+    may tell apart answers whose reviews are the same (a question's stored keys, not those of
+    its choices now), never the other way round."""
     if answer is None:
         return None
-    grade = grade_of(question, answer)
-    if grade is None:
+    scenario = question.scenario
+    if scenario is None:
         return (answer.correct, answer.choices)
     chosen = tuple(c.key for c in question.choices if c.key in answer.choices)
-    return (answer.correct, chosen, len(grade.found))
+    tapped = scenario_answer(answer.choices)[1]
+    return (answer.correct, chosen, sum(1 for f in scenario.flags if f.part in tapped))
 
 
 def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:

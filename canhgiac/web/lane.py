@@ -234,9 +234,9 @@ class AttemptLane:
         frame: Frame | None = self.pages.get(("result", view.head, *page_of))
         if frame is None:
             return None
-        items: list[bytes | None] = [
-            self.pages.get(("review", item, *page_of)) for item in view.items
-        ]
+        items: list[bytes | None] = self.pages.get_many(
+            [("review", item, *page_of) for item in view.items]
+        )
         missing = [i for i, piece in enumerate(items) if piece is None]
         if missing:
             made = self._reviews(environ, quiz, answers, missing, attempt.id)

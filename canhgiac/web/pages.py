@@ -68,6 +68,18 @@ class Pages:
                 self._pages.move_to_end(key)
             return page
 
+    def get_many(self, keys: Iterable[Hashable]) -> list[Any]:
+        """Each key's page (None where there is none), under one taking of the lock."""
+        with self._lock:
+            pages = self._pages
+            found = []
+            for key in keys:
+                page = pages.get(key)
+                if page is not None:
+                    pages.move_to_end(key)
+                found.append(page)
+            return found
+
     def put(self, key: Hashable, page: Any) -> None:
         with self._lock:
             self._pages[key] = page

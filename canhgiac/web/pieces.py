@@ -56,9 +56,14 @@ def cut(page: str, mark: str, attempt_id: str) -> list[bytes] | None:
 
 
 def put_back(parts: list[bytes], attempt: Attempt) -> bytes:
-    """The parts together, with this attempt's id and `src` label."""
-    page = b"".join(parts).replace(ATTEMPT_MARK, attempt.id.encode("ascii"))
-    return page.replace(SRC_BYTES, str(escape(attempt.src or "")).encode("utf-8"))
+    """The parts together, with this attempt's id and `src` label (looked for only in the
+    parts that have a mark: a NUL, which no page has of its own)."""
+    token = attempt.id.encode("ascii")
+    src = str(escape(attempt.src or "")).encode("utf-8")
+    return b"".join(
+        part.replace(ATTEMPT_MARK, token).replace(SRC_BYTES, src) if b"\x00" in part else part
+        for part in parts
+    )
 
 
 @dataclass(frozen=True)

@@ -63,11 +63,7 @@ NONE: Entries = {}
 
 def fingerprint(quiz: Quiz) -> int:
     """The quiz's questions, as an entry names them (by position): a changed quiz has another."""
-    return _fingerprint(_ids(quiz))
-
-
-def _ids(quiz: Quiz) -> tuple[str, ...]:
-    return tuple(q.id for q in quiz.questions)
+    return _fingerprint(quiz.question_ids)
 
 
 @lru_cache(maxsize=256)
@@ -185,7 +181,7 @@ def snapshot(
     entry = entries.get(attempt_id)
     if _usable(entry, quiz, now) is None:
         return None
-    return _snapshot(entry, attempt_id, quiz.id, _ids(quiz))  # type: ignore[arg-type]
+    return _snapshot(entry, attempt_id, quiz.id, quiz.question_ids)  # type: ignore[arg-type]
 
 
 @lru_cache(maxsize=4096)
