@@ -117,6 +117,13 @@ def _decode(data: bytes, encoding: str) -> bytes:
         import brotli
 
         return bytes(brotli.decompress(data))
+    if encoding == "zstd":
+        try:  # Python 3.14
+            from compression import zstd  # type: ignore[import-not-found]
+        except ImportError:
+            from backports import zstd  # type: ignore[no-redef]
+
+        return bytes(zstd.decompress(data))
     return data
 
 
@@ -124,7 +131,8 @@ class Client:
     """One browser: a keep-alive connection (reopened when the server closed it) and cookies.
 
     Each request's time is passed to `record` (by default: appended to `timings[kind]`).
-    With `accept_encoding` (e.g. "gzip, br", as phones send), compressed answers are decoded.
+    With `accept_encoding` (e.g. "gzip, deflate, br, zstd", as phones send), compressed answers
+    are decoded.
     """
 
     def __init__(

@@ -14,9 +14,10 @@ only.
 
 The clients are `--procs` processes of `--clients / --procs` threads each (so that no client
 interpreter's GIL caps the load), each thread one keep-alive connection (stdlib http.client,
-its own cookies, `Accept-Encoding: gzip, br` as phones send). Clients and servers share the
-machine's CPUs: next to each figure are the server CPU per request and the share of the
-machine's CPU that the clients, and everything else on the machine, used meanwhile.
+its own cookies, `Accept-Encoding: gzip, deflate, br, zstd` as current phones send). Clients
+and servers share the machine's CPUs: next to each figure are the server CPU per request and
+the share of the machine's CPU that the clients, and everything else on the machine, used
+meanwhile.
 
 1. Throughput, one endpoint at a time: the same clients send only that request, as fast as it
    is answered, for `--warmup` seconds (not counted) and then `--seconds` seconds, in
@@ -83,8 +84,9 @@ from harness import (
     stop,
 )
 
-#: What phones send; the client decodes what comes back.
-ACCEPT_ENCODING = "gzip, br"
+#: What phones send (Chrome since version 123, 2024, and Android's WebView; `--accept-encoding`
+#: "gzip, deflate, br" for an older browser); the client decodes what comes back.
+ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 TRAINER = ("bench", "bench-password-123")
 #: A browser remembers this many quiz attempts (canhgiac.web.quiz.MAX_REMEMBERED).
 ATTEMPTS_PER_BROWSER = 20
@@ -186,6 +188,7 @@ class Slot:
     cursor: int = 0
     acknowledged: list[tuple[str, int, str]] = field(default_factory=list)
     residents: int = 0
+    accept: str = ACCEPT_ENCODING  # the Accept-Encoding header its browsers send
 
 
 class Recording:
@@ -206,14 +209,14 @@ class Recording:
 
 class Browser(Recording, Client):
     def __init__(self, slot: Slot, port: int) -> None:
-        super().__init__(port, {}, threading.Lock(), accept_encoding=ACCEPT_ENCODING)
+        super().__init__(port, {}, threading.Lock(), accept_encoding=slot.accept)
         self.slot = slot
         self.started = 0
 
 
 class LivePhone(Recording, Phone):
     def __init__(self, slot: Slot, n: int, port: int, code: str) -> None:
-        super().__init__(n, port, code, {}, threading.Lock(), accept_encoding=ACCEPT_ENCODING)
+        super().__init__(n, port, code, {}, threading.Lock(), accept_encoding=slot.accept)
         self.slot = slot
 
 
@@ -236,12 +239,15 @@ def location(response: http.client.HTTPResponse) -> str:
 class ClientProcess:
     """The clients of one process, driven by commands from the main process."""
 
-    def __init__(self, index: int, procs: int, threads: int, ports: dict[str, int], content):  # type: ignore[no-untyped-def]
+    def __init__(
+        self, index: int, procs: int, threads: int, ports: dict[str, int], content, accept: str
+    ):  # type: ignore[no-untyped-def]
         self.index = index
         self.ports = ports
         self.content = content
         self.slots = [Slot(index + procs * i) for i in range(threads)]
         for slot in self.slots:
+            slot.accept = accept
             slot.rng = random.Random(slot.n)
             slot.counter = slot.n
         self.phones: list[tuple[Slot, LivePhone]] = []
@@ -524,8 +530,8 @@ class ClientProcess:
         return found
 
 
-def client_main(conn, index, procs, threads, ports, content) -> None:  # type: ignore[no-untyped-def]
-    clients = ClientProcess(index, procs, threads, ports, content)
+def client_main(conn, index, procs, threads, ports, content, accept) -> None:  # type: ignore[no-untyped-def]
+    clients = ClientProcess(index, procs, threads, ports, content, accept)
     while True:
         command = conn.recv()
         if command is None:
@@ -541,7 +547,9 @@ def client_main(conn, index, procs, threads, ports, content) -> None:  # type: i
 class Clients:
     """The client processes, seen from the main process."""
 
-    def __init__(self, procs: int, threads: int, ports: dict[str, int], content: Content) -> None:
+    def __init__(
+        self, procs: int, threads: int, ports: dict[str, int], content: Content, accept: str
+    ) -> None:
         context = multiprocessing.get_context("spawn")
         self.pipes = []
         self.procs = []
@@ -549,7 +557,7 @@ class Clients:
             parent, child = context.Pipe()
             proc = context.Process(
                 target=client_main,
-                args=(child, index, procs, threads, ports, content),
+                args=(child, index, procs, threads, ports, content, accept),
                 daemon=True,
             )
             proc.start()
@@ -849,7 +857,13 @@ class Run:
                 )
             )
             bare_root = procs[-1].pid
-            clients = Clients(args.procs, args.clients // args.procs, ports, shipped_content())
+            clients = Clients(
+                args.procs,
+                args.clients // args.procs,
+                ports,
+                shipped_content(),
+                args.accept_encoding,
+            )
             self.header()
             self.phase(clients, "mix", args.warmup + 2, [])  # warms every worker up: not shown
             # Rounds of every endpoint in turn, the bare one before each round and after the
@@ -890,7 +904,7 @@ class Run:
         self.say(
             f"   clients: {args.procs} processes x {threads} threads = "
             f"{args.procs * threads} keep-alive connections (http.client, Accept-Encoding: "
-            f"{ACCEPT_ENCODING}); {self.cpus} CPUs shared by clients and servers"
+            f"{args.accept_encoding}); {self.cpus} CPUs shared by clients and servers"
         )
 
     def phase(self, clients: Clients, name: str, seconds: float, roots: list[int]) -> Measured:
@@ -1255,6 +1269,9 @@ def main() -> int:
     parser.add_argument("--warmup", type=float, default=1, help="seconds before each window")
     parser.add_argument("--mix-seconds", type=float, default=15, help="the market-day mix")
     parser.add_argument("--phones", type=int, default=300, help="phones in the live burst")
+    parser.add_argument(
+        "--accept-encoding", default=ACCEPT_ENCODING, help="the phones' Accept-Encoding header"
+    )
     parser.add_argument("--postgres-url", default=os.environ.get("CANHGIAC_TEST_POSTGRES_URL"))
     parser.add_argument("--timeout", type=int, default=900, help="seconds per database at most")
     args = parser.parse_args()

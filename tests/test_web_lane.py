@@ -22,13 +22,15 @@ from canhgiac import create_app
 from canhgiac.store import Store, get_store
 from canhgiac.web import progress
 from canhgiac.web.attempt import result_view
-from canhgiac.web.lane import AttemptLane
+from canhgiac.web.lane import AttemptLane, zstd
 from canhgiac.web.pages import Pages
 from canhgiac.web.progress import read_entry
 
 from forms import parse
 
 PLAIN = {"Accept-Encoding": "identity"}
+#: What Chrome sends (since version 123).
+CHROME = {"Accept-Encoding": "gzip, deflate, br, zstd"}
 SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
 
@@ -151,6 +153,36 @@ def test_a_page_in_each_encoding(client: FlaskClient, flask_requests: list[str])
         assert gzip.decompress(gz.data) == plain[path]
         assert gz.headers["Vary"] == "Cookie, Accept-Encoding"
     assert second not in flask_requests
+
+
+def test_a_browser_that_takes_zstd_gets_it_from_the_lane_as_from_flask(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    """Chrome and Firefox take zstd, which Flask-Compress offers first: the lane answers the
+    same way."""
+    path = start(client, "demo-otp")
+    by_flask = client.get(path, headers=CHROME)
+    assert flask_requests[-1] == path
+    by_lane = client.get(path, headers=CHROME)
+    assert flask_requests.count(path) == 1
+    plain = client.get(path, headers=PLAIN).data
+    for response in (by_flask, by_lane):
+        assert response.headers["Content-Encoding"] == "zstd"
+        assert zstd.decompress(response.data) == plain
+
+
+@pytest.mark.parametrize(("offered", "coding"), [(["br", "gzip"], "br"), ("gzip, br", "gzip")])
+def test_the_lane_offers_what_flask_compress_is_told_to(
+    database_url: str, app_config: dict[str, Any], offered: object, coding: str
+) -> None:
+    Store(database_url).upgrade()
+    app = create_app({**app_config, "DATABASE_URL": database_url, "COMPRESS_ALGORITHM": offered})
+    client = app.test_client()
+    path = start(client, "demo-otp")
+    by_flask = client.get(path, headers=CHROME)
+    by_lane = client.get(path, headers=CHROME)
+    assert by_flask.headers["Content-Encoding"] == by_lane.headers["Content-Encoding"] == coding
+    app.extensions["canhgiac.store"].dispose()
 
 
 def test_an_answer_changes_the_page_at_once(client: FlaskClient, flask_requests: list[str]) -> None:

@@ -189,6 +189,19 @@ def test_choose_encoding(accept: str, coding: str) -> None:
 
 
 @pytest.mark.parametrize(
+    ("accept", "coding"),
+    [
+        ("gzip, deflate, br, zstd", "zstd"),
+        ("gzip, deflate, br", "br"),
+        ("zstd;q=0, br", "br"),
+        ("deflate", "identity"),
+    ],
+)
+def test_choose_encoding_of_a_page_made_per_request(accept: str, coding: str) -> None:
+    assert choose_encoding(accept, ("zstd", "br", "gzip")) == coding
+
+
+@pytest.mark.parametrize(
     "header",
     [
         "lang=en",

@@ -196,15 +196,21 @@ def encode(body: bytes) -> dict[str, bytes]:
     }
 
 
+#: The encodings a kept page is kept in, in the order they are offered.
+KEPT_CODINGS = ("br", "gzip")
+
+
 @lru_cache(maxsize=64)
-def choose_encoding(accept: str) -> str:
-    """br if the reader takes it, else gzip, else the page as is (worked out once per distinct
-    header: a browser sends the same one with every request)."""
+def choose_encoding(accept: str, offered: tuple[str, ...] = KEPT_CODINGS) -> str:
+    """The first of `offered` that the reader takes, else the page as is (worked out once per
+    distinct header: a browser sends the same one with every request). A kept page offers br
+    (at its best, smaller than the others) and gzip; a page made per request, what
+    Flask-Compress offers (lane.py)."""
     if not accept:
         return "identity"
-    offered = parse_accept_header(accept)
-    for coding in ("br", "gzip"):
-        if offered.quality(coding) > 0:
+    taken = parse_accept_header(accept)
+    for coding in offered:
+        if taken.quality(coding) > 0:
             return coding
     return "identity"
 
