@@ -13,6 +13,7 @@ Loopback only: every server listens on, and every client talks to, 127.0.0.1.
 from __future__ import annotations
 
 import argparse
+import functools
 import gzip
 import http.client
 import http.cookies
@@ -118,13 +119,18 @@ def _decode(data: bytes, encoding: str) -> bytes:
 
         return bytes(brotli.decompress(data))
     if encoding == "zstd":
-        try:  # Python 3.14
-            from compression import zstd  # type: ignore[import-not-found]
-        except ImportError:
-            from backports import zstd  # type: ignore[no-redef]
-
-        return bytes(zstd.decompress(data))
+        return bytes(_zstd().decompress(data))
     return data
+
+
+@functools.cache
+def _zstd():  # type: ignore[no-untyped-def]
+    """The zstd module, looked for once (a failed import searches the path each time)."""
+    try:  # Python 3.14
+        from compression import zstd  # type: ignore[import-not-found]
+    except ImportError:
+        from backports import zstd  # type: ignore[no-redef]
+    return zstd
 
 
 class Client:
