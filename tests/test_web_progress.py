@@ -281,3 +281,34 @@ def test_the_cookie_has_the_session_cookies_attributes(app_config: dict[str, Any
 
 def _answer(quiz: Any) -> Answer:
     return Answer(quiz.questions[0].id, 1, frozenset({"b"}), True, 100)
+
+
+@pytest.mark.parametrize(
+    ("entry", "read"),
+    [
+        ("Ab_-9~1700000000~12~34~cho-1", (1700000000, 12, 34, "cho-1", ())),
+        ("x~1~2~3~~1*a+f:x*1*100~2**0*0", (1, 2, 3, "", ((1, "a,f:x", 1, 100), (2, "", 0, 0)))),
+        ("x~1~2~3", None),  # a field missing
+        ("x~1~2~3~~1*a*1", None),  # an answer without its credit
+        ("x~1~2~3~~1*a*2*100", None),  # right is 0 or 1
+        ("x~1~2~3~a b", None),  # a space: quoted in a cookie
+        ('x~1~2~3~~1*"a"*1*100', None),  # a quote
+        ("x~1~2~3~~1*a,b*1*100", None),  # keys are joined by +, a comma is quoted
+        ("x~one~2~3~", None),
+    ],
+)
+def test_an_entry_is_read_only_whole(entry: str, read: object) -> None:
+    assert read_entry(entry) == read
+
+
+def test_the_cookie_expires_an_hour_after_it_was_written(
+    app: Flask, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cookies = app.extensions[progress.EXTENSION_KEY]
+    entries = {"x": "x~1~2~3~"}
+    first = cookies.cookie(entries)
+    monkeypatch.setattr(time, "time", lambda: 2_000_000_000.0)
+    later = cookies.cookie(entries)
+    assert first.split(";", 1)[0] == later.split(";", 1)[0]
+    assert "Expires=Wed, 18 May 2033 04:33:20 GMT" in later  # 2,000,000,000 s + 1 hour
+    assert "Expires=Wed, 18 May 2033 04:33:20 GMT" not in first

@@ -26,6 +26,8 @@ in a cookie, so the value is written and read as it is, without JSON or base64.
 
 from __future__ import annotations
 
+import re
+import time
 import zlib
 from collections.abc import Iterable, Mapping
 from datetime import datetime
@@ -117,16 +119,24 @@ class Progress:
     def cookie(self, entries: Entries) -> str:
         """The Set-Cookie header that saves these entries (or deletes the cookie when there is
         none), with the session cookie's attributes; kept as read, for the next request."""
+        if not entries:
+            return self._header("", 0, 0)
+        signer = self.signer()
+        value = signer.sign("!".join(entries.values()).encode("ascii")).decode("ascii")
+        self.kept.put((value, signer), dict(entries))
+        return f"{COOKIE}={value}" + self._header("", MAX_AGE, int(time.time()))[len(COOKIE) + 1 :]
+
+    @lru_cache(maxsize=4)  # noqa: B019 - one Progress per app, for the app's life
+    def _header(self, value: str, max_age: int, second: int) -> str:
+        """werkzeug's Set-Cookie header, expiring `max_age` after `second` (worked out once a
+        second; a value of these characters needs no quoting)."""
         app = self.app
         interface = app.session_interface
-        value = ""
-        if entries:
-            value = self.signer().sign("!".join(entries.values()).encode("ascii")).decode("ascii")
-            self.kept.put((value, self.signer()), dict(entries))
         return dump_cookie(
             COOKIE,
             value,
-            max_age=MAX_AGE if entries else 0,
+            max_age=max_age,
+            expires=second + max_age,
             path=interface.get_cookie_path(app),
             domain=interface.get_cookie_domain(app),
             secure=interface.get_cookie_secure(app),
@@ -217,26 +227,25 @@ def _entry(
     return "~".join([attempt_id, str(written), str(seed), str(fingerprint_), src, *answers])
 
 
-#: What an entry may hold: the characters of a cookie value that need no quoting, but for the
-#: separators' (`!` between entries, `~` between fields, `*` in an answer).
-_SAFE = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-_.:+")
+#: An entry: only characters a cookie value holds without quoting, and the separators where
+#: they belong (`!` between entries, `~` between fields, `*` in an answer).
+_ENTRY = re.compile(
+    r"[A-Za-z0-9_-]+~[0-9]+~[0-9]+~[0-9]+~[a-z0-9-]*(?:~[0-9]+\*[A-Za-z0-9_.:+-]*\*[01]\*[0-9]+)*"
+)
 
 
 @lru_cache(maxsize=4096)
 def read_entry(entry: str) -> Entry | None:
     """An entry's parts (written, seed, fingerprint, src, answers), or None if it is not
     one."""
+    if _ENTRY.fullmatch(entry) is None:
+        return None
     parts = entry.split("~")
-    if len(parts) < 5 or not all(_SAFE.issuperset(p.replace("*", "")) for p in parts):
-        return None
-    try:
-        given = []
-        for part in parts[5:]:
-            n, keys, correct, credit = part.split("*")
-            given.append((int(n), keys.replace("+", ","), int(correct), int(credit)))
-        return int(parts[1]), int(parts[2]), int(parts[3]), parts[4], tuple(given)
-    except ValueError:
-        return None
+    given = []
+    for part in parts[5:]:
+        n, keys, correct, credit = part.split("*")
+        given.append((int(n), keys.replace("+", ","), int(correct), int(credit)))
+    return int(parts[1]), int(parts[2]), int(parts[3]), parts[4], tuple(given)
 
 
 def _usable(entry: str | None, quiz: Quiz, now: float) -> Entry | None:
