@@ -10,10 +10,10 @@ else to Flask:
 - **Question and result pages** (GET, no query string). It takes the attempt and its answers
   from the progress cookie, where the browser carries them while the attempt is being done
   (progress.py), or else reads them as the view does, and works out what the page shows of
-  them (attempt.question_view, attempt.result_view). Pages
-  are kept in pieces that attempts share (pieces.py): a question page by all it shows but the
-  order of its choices, which are put in each attempt's order; a result page's frame by the
-  score, and each question's review by what it shows of the answer. Once Flask has made a
+  them (attempt.question_view, attempt.result_view). Pages are kept in pieces that attempts
+  share (pieces.py): a question page by all it shows but the order of its choices, which are
+  put in each attempt's order; a result page's frame by the score, and each question's review
+  by what it shows of the answer. Once Flask has made a
   page, the next attempt whose page has the same pieces gets it without Flask, its id put back
   in its links and compressed as Flask-Compress compresses such pages: zstd (level 3) for a
   browser that takes it, as current Chrome and Firefox do, else brotli (quality 2). A
@@ -29,8 +29,9 @@ The browser's signed session is read as Flask reads it (signed.py); a cookie who
 was checked is kept (bounded), its age checked each time. Anything else goes to Flask
 untouched: a forged or cross-site form, an empty answer, a finished or unfinished attempt
 where the view redirects, another browser's attempt, a query string, a database error, and
-the first page of each kind. Kept pieces depend on the language, static files, host and script root
-too; they are bounded (least recently used first out) and never kept in debug mode.
+the first page of each kind. Kept pieces depend on the language, static files, host and
+script root too; they are bounded (least recently used first out) and never kept in debug
+mode.
 """
 
 from __future__ import annotations
