@@ -79,6 +79,16 @@ def app(app_config: dict[str, Any]) -> Iterator[Flask]:
 
 
 @pytest.fixture
+def app_on_database(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+    """The app on SQLite, then on PostgreSQL: a module whose `app` fixture returns it runs
+    each of its tests, and its client, on both."""
+    Store(database_url).upgrade()
+    app = create_app({**app_config, "DATABASE_URL": database_url})
+    yield app
+    app.extensions["canhgiac.store"].dispose()
+
+
+@pytest.fixture
 def client(app: Flask) -> FlaskClient:
     return app.test_client()
 

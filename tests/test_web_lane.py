@@ -8,7 +8,7 @@ import random
 import re
 import time
 from collections import defaultdict
-from collections.abc import Hashable, Iterator
+from collections.abc import Hashable
 from pathlib import Path
 from typing import Any
 
@@ -35,12 +35,9 @@ SCENARIOS = Path(__file__).parent / "data" / "scenarios"
 
 
 @pytest.fixture
-def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(app_on_database: Flask) -> Flask:
     """The app on SQLite, then on PostgreSQL (for every test here, and its client)."""
-    Store(database_url).upgrade()
-    app = create_app({**app_config, "DATABASE_URL": database_url})
-    yield app
-    app.extensions["canhgiac.store"].dispose()
+    return app_on_database
 
 
 def lane_of(app: Flask) -> AttemptLane:

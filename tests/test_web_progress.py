@@ -5,7 +5,6 @@ pages as Flask's, and reads the database when the browser has no usable copy."""
 from __future__ import annotations
 
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -13,7 +12,7 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from canhgiac import create_app
-from canhgiac.store import Answer, Store, get_store
+from canhgiac.store import Answer, get_store
 from canhgiac.web import progress
 from canhgiac.web.pages import Pages
 from canhgiac.web.progress import read_entry
@@ -22,12 +21,9 @@ from test_web_lane import PLAIN, attributes, choices_on, lane_of, progress_of, s
 
 
 @pytest.fixture
-def app(database_url: str, app_config: dict[str, Any]) -> Iterator[Flask]:
+def app(app_on_database: Flask) -> Flask:
     """The app on SQLite, then on PostgreSQL (for every test here, and its client)."""
-    Store(database_url).upgrade()
-    app = create_app({**app_config, "DATABASE_URL": database_url})
-    yield app
-    app.extensions["canhgiac.store"].dispose()
+    return app_on_database
 
 
 @pytest.fixture
