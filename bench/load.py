@@ -84,7 +84,7 @@ from harness import (
     stop,
 )
 
-#: What phones send (Chrome since version 123, 2024, and Android's WebView; `--accept-encoding`
+#: What phones send (Chrome since version 123, 2024, and Firefox since 126; `--accept-encoding`
 #: "gzip, deflate, br" for an older browser); the client decodes what comes back.
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 TRAINER = ("bench", "bench-password-123")
