@@ -258,7 +258,7 @@ def _usable(entry: str | None, quiz: Quiz, now: float) -> Entry | None:
     if not (
         -CLOCK_SKEW <= now - written <= MAX_AGE
         and fingerprint_ == fingerprint(quiz)
-        and all(1 <= n <= count and correct in (0, 1) for n, _k, correct, _c in given)
+        and all(1 <= n <= count for n, _k, _correct, _c in given)  # right: 0 or 1 (_ENTRY)
     ):
         return None
     return read
