@@ -20,9 +20,11 @@ from werkzeug.test import TestResponse
 
 from canhgiac import create_app
 from canhgiac.store import Store, get_store
+from canhgiac.web import lane as lane_module
 from canhgiac.web import progress
 from canhgiac.web.attempt import result_view
-from canhgiac.web.lane import AttemptLane, zstd
+from canhgiac.web.coding import zstd
+from canhgiac.web.lane import AttemptLane
 from canhgiac.web.pages import Pages
 from canhgiac.web.progress import read_entry
 
@@ -290,6 +292,29 @@ def test_another_browsers_attempt_and_a_finished_one_reach_flask(
     assert client.post(first[:-1] + "3", data={"choice": "false"}).status_code == 303
     assert flask_requests == [first, first[:-1] + "2", first[:-1] + "4"]
     assert stored_answers(app, first.split("/")[4])["dung-sai"] == frozenset({"true"})
+
+
+def test_what_pages_depend_on_is_never_numbered_twice(
+    app: Flask, client: FlaskClient, flask_requests: list[str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Pieces are kept under a number standing for the language, static files, host and
+    script root. Forged Host headers cannot make the numbers grow without bound, and a number
+    is never given again: no page is made of pieces kept for another language."""
+    monkeypatch.setattr(lane_module, "MAX_NUMBERS", 3)
+    lane = lane_of(app)
+    path = start(client, "demo-otp")
+    vietnamese = client.get(path, headers=PLAIN).get_data(as_text=True)
+    assert client.get(path, headers=PLAIN).get_data(as_text=True) == vietnamese
+    assert flask_requests.count(path) == 1  # the second from the lane
+    base = {"SCRIPT_NAME": "", "wsgi.url_scheme": "http"}
+    numbers = [lane._page_of({**base, "HTTP_HOST": f"forged-{n}.example"}) for n in range(2)]
+    assert len(set(numbers)) == 2 and len(lane._numbers) == 3  # and Vietnamese on localhost
+    client.set_cookie("lang", "en")
+    english = client.get(path, headers=PLAIN).get_data(as_text=True)
+    assert '<html lang="en">' in english and english != vietnamese
+    assert len(lane._numbers) == 1
+    again = [lane._page_of({**base, "HTTP_HOST": f"forged-{n}.example"}) for n in range(2)]
+    assert not set(again) & set(numbers)
 
 
 def test_the_lane_is_off_in_debug_mode(

@@ -13,13 +13,13 @@ else to Flask:
   them (attempt.question_view, attempt.result_view). Pages are kept in pieces that attempts
   share (pieces.py): a question page by all it shows but the order of its choices, which are
   put in each attempt's order; a result page's frame by the score, and each question's review
-  by what it shows of the answer. Once Flask has made a
-  page, the next attempt whose page has the same pieces gets it without Flask, its id put back
-  in its links and compressed as Flask-Compress compresses such pages: zstd (level 3) for a
-  browser that takes it, as current Chrome and Firefox do, else brotli (quality 2). A
-  result page whose frame is kept but not every review gets the missing reviews rendered here,
-  with the macro the result page renders them with (templates/_review.html), in the request's
-  language; only a frame not kept yet sends the page to Flask.
+  by what it shows of the answer. Once Flask has made a page, the next attempt whose page has
+  the same pieces gets it without Flask, its id put back in its links and compressed as
+  Flask-Compress compresses such pages (coding.py): zstd (level 3) for a browser that takes
+  it, as current Chrome and Firefox do, else brotli (quality 2). A result page whose frame is
+  kept but not every review gets the missing reviews rendered here, with the macro the result
+  page renders them with (templates/_review.html), in the request's language; only a frame not
+  kept yet sends the page to Flask.
 - **An answer** (POST of a small, well-formed form from this site). It checks what the view
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
   of this quiz), adds it as stored to the progress cookie, and answers 303 with the headers
@@ -36,21 +36,15 @@ mode.
 
 from __future__ import annotations
 
-import gzip
 import io
+import itertools
 import re
 import time
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
 from urllib.parse import parse_qsl, quote
 
-import brotli
 from flask import Flask
-
-try:  # Python 3.14
-    from compression import zstd  # type: ignore[import-not-found]
-except ImportError:
-    from backports import zstd  # type: ignore[no-redef]
 from werkzeug.exceptions import HTTPException
 
 from ..content.model import Quiz
@@ -67,6 +61,7 @@ from .attempt import (
     result_view,
     reviewed,
 )
+from .coding import Encoder
 from .origin import cross_site
 from .pages import (
     Headers,
@@ -74,7 +69,6 @@ from .pages import (
     Pages,
     ResponseStarter,
     answer_seen,
-    choose_encoding,
     cookie,
     kept_headers,
     off,
@@ -102,14 +96,15 @@ __all__ = ["CHOICE_MARK", "ITEM_MARK", "SRC_MARK", "AttemptLane", "init_app", "o
 
 #: Pages and pieces kept per worker process (a question page is about 6 kB, a review 1 kB).
 MAX_PAGES = 4096
+#: What pages depend on besides the attempt, numbered (see AttemptLane._page_of): so many
+#: at most, then numbered anew.
+MAX_NUMBERS = 1024
 #: An answer form is a few choices and flags; a bigger body goes to Flask.
 MAX_FORM_BYTES = 4096
 #: The addresses of a question and of a result, as the quiz's routes match them (anything
 #: odd goes to Flask).
 QUESTION_PATH = re.compile(r"/q/([^/]+)/a/([^/]+)/([1-9][0-9]{0,3}|result)")
 FORM_TYPE = "application/x-www-form-urlencoded"
-#: The encodings the lane makes per request, in Flask-Compress's default order.
-LANE_CODINGS = ("zstd", "br", "gzip")
 #: Where the macro that renders a question's review on the result page is.
 REVIEW_TEMPLATE = "_review.html"
 #: Headers of Flask's answer to an answer that the lane does not repeat.
@@ -132,17 +127,9 @@ class AttemptLane:
         self.progress: Progress = flask_app.extensions[PROGRESS_KEY]
         #: The headers of Flask's last 303 to an answer, once it has sent one.
         self.see_other: Headers | None = None
-        config = flask_app.config
-        self.br_quality = int(config.get("COMPRESS_BR_LEVEL", 4))
-        self.br_window = int(config.get("COMPRESS_BR_WINDOW", 22))
-        self.gzip_level = int(config.get("COMPRESS_LEVEL", 6))
-        self.zstd_level = int(config.get("COMPRESS_ZSTD_LEVEL", 3))
-        #: What Flask-Compress offers (zstd first by default: Chrome and Firefox take it), of
-        #: what the lane can make.
-        offered = config.get("COMPRESS_ALGORITHM", LANE_CODINGS)
-        if isinstance(offered, str):  # "zstd, br" as Flask-Compress takes it too
-            offered = [c.strip() for c in offered.split(",")]
-        self.codings = tuple(c for c in offered if c in LANE_CODINGS)
+        self.encoder = Encoder(flask_app.config)
+        self._numbers: dict[tuple[Hashable, ...], int] = {}
+        self._counter = itertools.count()
 
     def __call__(self, environ: dict[str, Any], start_response: ResponseStarter) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
@@ -157,15 +144,23 @@ class AttemptLane:
 
     # -- what pages and answers look at -------------------------------------------------------
 
-    def _page_of(self, environ: dict[str, Any]) -> tuple[Hashable, ...]:
-        """What else than the attempt its pages depend on (a part of every kept piece's key)."""
-        return (
+    def _page_of(self, environ: dict[str, Any]) -> int:
+        """What else than the attempt its pages depend on, as a number that stands for it in
+        every kept piece's key (hashed once per request, not once per piece)."""
+        depends = (
             self.app.language(environ),
             self.app.static_state(),
             environ.get("SCRIPT_NAME", ""),
             environ.get("HTTP_HOST", ""),
             environ.get("wsgi.url_scheme", "http"),
         )
+        number = self._numbers.get(depends)
+        if number is None:
+            if len(self._numbers) >= MAX_NUMBERS:  # Host is the client's to say
+                self._numbers.clear()
+            # Never a number given before: a piece kept under it may still be there.
+            number = self._numbers.setdefault(depends, next(self._counter))
+        return number
 
     # -- question and result pages ------------------------------------------------------------
 
@@ -200,7 +195,7 @@ class AttemptLane:
     def _made(
         self,
         environ: dict[str, Any],
-        page_of: tuple[Hashable, ...],
+        page_of: int,
         quiz: Quiz,
         which: str,
         attempt: Attempt,
@@ -225,13 +220,13 @@ class AttemptLane:
         body: tuple[str, Headers, bytes],
     ) -> Iterable[bytes]:
         status, headers, page = body
-        coding = choose_encoding(environ.get("HTTP_ACCEPT_ENCODING", ""), self.codings)
-        return send(start_response, status, headers, coding, self._encode(page, coding))
+        coding = self.encoder.choose(environ.get("HTTP_ACCEPT_ENCODING", ""))
+        return send(start_response, status, headers, coding, self.encoder.encode(page, coding))
 
     def _question_body(
-        self, page_of: tuple[Hashable, ...], view: QuestionView, attempt: Attempt
+        self, page_of: int, view: QuestionView, attempt: Attempt
     ) -> tuple[str, Headers, bytes] | None:
-        kept: QuestionPage | None = self.pages.get(("question", view.page, *page_of))
+        kept: QuestionPage | None = self.pages.get(("question", view.page, page_of))
         if kept is None or not kept.fits(view.order):
             return None
         return kept.frame.status, kept.frame.headers, kept.body(view.order, attempt)
@@ -239,7 +234,7 @@ class AttemptLane:
     def _result_body(
         self,
         environ: dict[str, Any],
-        page_of: tuple[Hashable, ...],
+        page_of: int,
         view: ResultView,
         attempt: Attempt,
         quiz: Quiz,
@@ -247,11 +242,11 @@ class AttemptLane:
     ) -> tuple[str, Headers, bytes] | None:
         """The page from its kept frame and reviews, the reviews not yet kept rendered here;
         None when the frame is not kept (Flask makes the page)."""
-        frame: Frame | None = self.pages.get(("result", view.head, *page_of))
+        frame: Frame | None = self.pages.get(("result", view.head, page_of))
         if frame is None:
             return None
         items: list[bytes | None] = self.pages.get_many(
-            [("review", item, *page_of) for item in view.items]
+            [("review", item, page_of) for item in view.items]
         )
         missing = [i for i, piece in enumerate(items) if piece is None]
         if missing:
@@ -259,7 +254,7 @@ class AttemptLane:
             if made is None:
                 return None
             for i, piece in zip(missing, made, strict=True):
-                self.pages.put(("review", view.items[i], *page_of), piece)
+                self.pages.put(("review", view.items[i], page_of), piece)
                 items[i] = piece
         parts = [frame.head, *items, frame.tail]
         return frame.status, frame.headers, put_back(parts, attempt)  # type: ignore[arg-type]
@@ -286,25 +281,13 @@ class AttemptLane:
             return None  # a NUL or a mark of their own (cut): Flask makes the page
         return [parts[0] for parts in made]  # type: ignore[index]
 
-    def _encode(self, body: bytes, coding: str) -> bytes:
-        """A page made for one attempt, compressed as Flask-Compress does (fast settings)."""
-        if coding == "zstd":
-            return zstd.compress(body, self.zstd_level)  # type: ignore[no-any-return]
-        if coding == "br":
-            return brotli.compress(
-                body, quality=self.br_quality, lgwin=self.br_window, mode=brotli.MODE_TEXT
-            )
-        if coding == "gzip":
-            return gzip.compress(body, compresslevel=self.gzip_level, mtime=0)
-        return body
-
     def _page_and_keep(
         self,
         environ: dict[str, Any],
         start_response: ResponseStarter,
         view: QuestionView | ResultView,
         attempt_id: str,
-        page_of: tuple[Hashable, ...],
+        page_of: int,
     ) -> Iterable[bytes]:
         """Flask's page; kept in pieces when it shows the view the lane read (no answer came
         in between) and may be served again (a plain 200 page, no cookie set)."""
@@ -319,14 +302,14 @@ class AttemptLane:
         if isinstance(view, QuestionView):
             kept = question_page(status, headers, view, attempt_id, offered[2])
             if kept is not None:
-                self.pages.put(("question", view.page, *page_of), kept)
+                self.pages.put(("question", view.page, page_of), kept)
             return body
         cut = result_page(status, headers, view, attempt_id, offered[2])
         if cut is not None:
             frame, items = cut
-            self.pages.put(("result", view.head, *page_of), frame)
+            self.pages.put(("result", view.head, page_of), frame)
             for item, piece in zip(view.items, items, strict=True):
-                self.pages.put(("review", item, *page_of), piece)
+                self.pages.put(("review", item, page_of), piece)
         return body
 
     # -- answers ------------------------------------------------------------------------------

@@ -1,0 +1,75 @@
+"""Pages compressed per request (canhgiac/web/coding.py), as Flask-Compress compresses them."""
+
+from __future__ import annotations
+
+import gzip
+import threading
+from pathlib import Path
+
+import brotli
+import pytest
+
+from canhgiac.web.coding import Encoder, zstd
+
+#: Pages of different sizes, one after another as a worker thread compresses them.
+TEMPLATES = Path(__file__).parents[1] / "templates"
+SIZES = (("base.html", 1), ("question.html", 3), ("result.html", 9), ("home.html", 30))
+PAGES = [(TEMPLATES / name).read_bytes() * times for name, times in SIZES]
+
+
+def test_zstd_is_byte_for_byte_what_flask_compress_makes() -> None:
+    """One compressor per thread, used page after page: each frame is the one a new compressor
+    makes (Flask-Compress's zstd.compress), with the page's size in its header."""
+    encoder = Encoder({"COMPRESS_ZSTD_LEVEL": 3})
+    for page in PAGES * 2:
+        made = encoder.encode(page, "zstd")
+        assert made == zstd.compress(page, 3)
+        assert zstd.get_frame_info(made).decompressed_size == len(page)
+    assert Encoder({"COMPRESS_ZSTD_LEVEL": 9}).encode(PAGES[2], "zstd") == zstd.compress(
+        PAGES[2], 9
+    )
+
+
+def test_pages_compressed_in_several_threads_at_once() -> None:
+    encoder = Encoder({})
+    made: dict[int, list[bytes]] = {}
+
+    def compress(n: int) -> None:
+        made[n] = [encoder.encode(page, "zstd") for page in PAGES * 20]
+
+    threads = [threading.Thread(target=compress, args=(n,)) for n in range(4)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    expected = [zstd.compress(page, 3) for page in PAGES * 20]
+    assert all(made[n] == expected for n in range(4))
+
+
+def test_brotli_gzip_and_none() -> None:
+    encoder = Encoder({"COMPRESS_BR_LEVEL": 2, "COMPRESS_BR_WINDOW": 18, "COMPRESS_LEVEL": 6})
+    page = PAGES[2]
+    assert brotli.decompress(encoder.encode(page, "br")) == page
+    assert encoder.encode(page, "br") == brotli.compress(
+        page, quality=2, lgwin=18, mode=brotli.MODE_TEXT
+    )
+    assert gzip.decompress(encoder.encode(page, "gzip")) == page
+    assert encoder.encode(page, "identity") is page
+
+
+@pytest.mark.parametrize(
+    ("offered", "accept", "coding"),
+    [
+        (None, "gzip, deflate, br, zstd", "zstd"),
+        (None, "gzip, deflate, br", "br"),
+        (None, "gzip", "gzip"),
+        (None, "deflate", "identity"),
+        (None, "", "identity"),
+        ("br, gzip", "gzip, deflate, br, zstd", "br"),
+        (["gzip", "deflate", "br"], "gzip, deflate, br, zstd", "gzip"),
+        (["deflate"], "gzip, deflate, br, zstd", "identity"),
+    ],
+)
+def test_the_encoding_follows_compress_algorithm(offered: object, accept: str, coding: str) -> None:
+    config = {} if offered is None else {"COMPRESS_ALGORITHM": offered}
+    assert Encoder(config).choose(accept) == coding
