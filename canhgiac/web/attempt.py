@@ -7,6 +7,7 @@ so a page or an answer is judged the same way whichever of them handles it.
 from __future__ import annotations
 
 import random
+import re
 from collections.abc import Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
@@ -30,6 +31,8 @@ from ..store import Answer, Attempt, Store
 SESSION_KEY = "attempts"
 #: How many attempt ids a browser remembers (the oldest are forgotten first).
 MAX_REMEMBERED = 20
+#: A leaflet or place label from the QR code, e.g. `?src=cho-giao-phong`.
+SRC_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
 #: What follows an answered question: the next unanswered one, or the result.
 RESULT = "result"
 
@@ -95,6 +98,21 @@ def remembered(session: Mapping[str, object]) -> list[str]:
     if not isinstance(ids, list):
         return []
     return [x for x in ids if isinstance(x, str)]
+
+
+def clean_src(value: str | None) -> str | None:
+    """The `src` label when it is well formed, else None."""
+    if value and SRC_PATTERN.fullmatch(value):
+        return value
+    return None
+
+
+def remember(session: Mapping[str, object], attempt_id: str) -> list[str]:
+    """The attempt ids to keep in the session once this one has started: the newest last, the
+    oldest forgotten first."""
+    ids = [x for x in remembered(session) if x != attempt_id]
+    ids.append(attempt_id)
+    return ids[-MAX_REMEMBERED:]
 
 
 def ordered_choices(attempt: Attempt, question: Question) -> list[Choice]:

@@ -36,13 +36,12 @@ mode.
 
 from __future__ import annotations
 
-import io
 import itertools
 import re
 import time
 from collections.abc import Hashable, Iterable, Mapping
 from typing import Any
-from urllib.parse import parse_qsl, quote
+from urllib.parse import quote
 
 from flask import Flask
 from werkzeug.exceptions import HTTPException
@@ -64,6 +63,7 @@ from .attempt import (
 from .coding import Encoder
 from .origin import cross_site
 from .pages import (
+    NOT_REPEATED,
     Headers,
     KeptPages,
     Pages,
@@ -73,6 +73,7 @@ from .pages import (
     kept_headers,
     off,
     send,
+    small_form,
 )
 from .pieces import (
     CHOICE_MARK,
@@ -91,6 +92,7 @@ from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import EXTENSION_KEY as PROGRESS_KEY
 from .progress import Progress, answered, snapshot
 from .signed import Sessions
+from .starts import Starts
 
 __all__ = ["CHOICE_MARK", "ITEM_MARK", "SRC_MARK", "AttemptLane", "init_app", "offer"]
 
@@ -99,16 +101,13 @@ MAX_PAGES = 4096
 #: What pages depend on besides the attempt, numbered (see AttemptLane._page_of): so many
 #: at most, then numbered anew.
 MAX_NUMBERS = 1024
-#: An answer form is a few choices and flags; a bigger body goes to Flask.
-MAX_FORM_BYTES = 4096
 #: The addresses of a question and of a result, as the quiz's routes match them (anything
 #: odd goes to Flask).
 QUESTION_PATH = re.compile(r"/q/([^/]+)/a/([^/]+)/([1-9][0-9]{0,3}|result)")
-FORM_TYPE = "application/x-www-form-urlencoded"
+#: The address a quiz's intro form posts to, to start an attempt.
+START_PATH = re.compile(r"/q/([^/]+)/start")
 #: Where the macro that renders a question's review on the result page is.
 REVIEW_TEMPLATE = "_review.html"
-#: Headers of Flask's answer to an answer that the lane does not repeat.
-NOT_REPEATED = frozenset({"date", "content-length", "location", "set-cookie"})
 
 
 def init_app(app: Flask) -> None:
@@ -125,6 +124,7 @@ class AttemptLane:
         self.pages = Pages(size)
         self.sessions = Sessions(flask_app)
         self.progress: Progress = flask_app.extensions[PROGRESS_KEY]
+        self.starts = Starts(flask_app, app, self.sessions, self.progress)
         #: The headers of Flask's last 303 to an answer, once it has sent one.
         self.see_other: Headers | None = None
         self.encoder = Encoder(flask_app.config)
@@ -134,12 +134,17 @@ class AttemptLane:
     def __call__(self, environ: dict[str, Any], start_response: ResponseStarter) -> Iterable[bytes]:
         method = environ.get("REQUEST_METHOD")
         if method in ("GET", "POST") and not environ.get("QUERY_STRING"):
-            match = QUESTION_PATH.fullmatch(environ.get("PATH_INFO", ""))
+            path = environ.get("PATH_INFO", "")
+            match = QUESTION_PATH.fullmatch(path)
             if match is not None and not off(self.flask_app):
                 if method == "GET":
                     return self._page(environ, start_response, match)
                 if match.group(3) != RESULT:
                     return self._answer(environ, start_response, match)
+            elif method == "POST" and not off(self.flask_app):
+                start = START_PATH.fullmatch(path)
+                if start is not None:
+                    return self.starts(environ, start_response, start.group(1))
         return self.app(environ, start_response)
 
     # -- what pages and answers look at -------------------------------------------------------
@@ -318,7 +323,7 @@ class AttemptLane:
         self, environ: dict[str, Any], start_response: ResponseStarter, match: re.Match[str]
     ) -> Iterable[bytes]:
         headers = self.see_other
-        form = _small_form(environ) if headers is not None else None
+        form = small_form(environ) if headers is not None else None
         stored = None if form is None else self._store(environ, match, form)
         if stored is None:
             return self._answer_by_flask(environ, start_response)
@@ -377,26 +382,3 @@ class AttemptLane:
         if status.startswith("303 "):
             self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
         return body
-
-
-def _small_form(environ: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The fields of a small urlencoded ASCII form, or None for anything else. What was read is
-    put back, for Flask to read again."""
-    if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != FORM_TYPE:
-        return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
-    if not 0 < length <= MAX_FORM_BYTES:
-        return None
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    try:
-        text = body.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    if len(body) != length:
-        return None
-    return parse_qsl(text, keep_blank_values=True)

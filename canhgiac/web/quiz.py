@@ -12,7 +12,6 @@ and result pages without reaching these views.
 
 from __future__ import annotations
 
-import re
 import time
 
 from flask import Blueprint, Response, abort, redirect, render_template, request, session, url_for
@@ -31,11 +30,13 @@ from .attempt import (
     Refused,
     ShownChoice,
     answer_from_form,
+    clean_src,
     first_unanswered,
     grade_of,
     next_after,
     question_view,
     record,
+    remember,
     remembered,
     result_view,
     reviewed,
@@ -52,18 +53,8 @@ __all__ = ["MAX_REMEMBERED", "ShownChoice", "bp", "clean_src", "score_message"]
 bp = Blueprint("quiz", __name__)
 bp.add_app_template_filter(sc_text, "sc_text")
 
-#: A leaflet or place label from the QR code, e.g. `?src=cho-giao-phong`.
-SRC_PATTERN = re.compile(r"[a-z0-9][a-z0-9-]{0,63}")
-
 
 # -- helpers ------------------------------------------------------------------------------
-
-
-def clean_src(value: str | None) -> str | None:
-    """The `src` label when it is well formed, else None."""
-    if value and SRC_PATTERN.fullmatch(value):
-        return value
-    return None
 
 
 def _quiz_or_404(quiz_id: str) -> Quiz:
@@ -74,9 +65,7 @@ def _quiz_or_404(quiz_id: str) -> Quiz:
 
 
 def _remember(attempt_id: str) -> None:
-    ids = [x for x in remembered(session) if x != attempt_id]
-    ids.append(attempt_id)
-    session[SESSION_KEY] = ids[-MAX_REMEMBERED:]
+    session[SESSION_KEY] = remember(session, attempt_id)
 
 
 def _attempt_or_400(quiz: Quiz, attempt_id: str) -> tuple[Attempt, dict[str, Answer]]:
