@@ -5,10 +5,12 @@ from __future__ import annotations
 import gzip
 import threading
 from pathlib import Path
+from typing import Any
 
 import brotli
 import pytest
 
+from canhgiac import create_app
 from canhgiac.web.coding import Encoder, zstd
 
 #: Pages of different sizes, one after another as a worker thread compresses them.
@@ -73,3 +75,17 @@ def test_brotli_gzip_and_none() -> None:
 def test_the_encoding_follows_compress_algorithm(offered: object, accept: str, coding: str) -> None:
     config = {} if offered is None else {"COMPRESS_ALGORITHM": offered}
     assert Encoder(config).choose(accept) == coding
+
+
+def test_the_app_compresses_its_own_pages_with_zstd_at_level_1(app_config: dict[str, Any]) -> None:
+    """Pages made per request, by the lane or by Flask (Flask-Compress), at the kit's level;
+    an instance can set another (CANHGIAC_COMPRESS_ZSTD_LEVEL)."""
+    for settings, level in (({}, 1), ({"COMPRESS_ZSTD_LEVEL": 3}, 3)):
+        app = create_app({**app_config, **settings})
+        client = app.test_client()
+        path = client.post("/q/demo-otp/start", data={"src": ""}).headers["Location"]
+        by_flask = client.get(path, headers={"Accept-Encoding": "zstd"}).data  # nothing kept yet
+        plain = client.get(path, headers={"Accept-Encoding": "identity"}).data
+        by_lane = client.get(path, headers={"Accept-Encoding": "zstd"}).data
+        assert by_flask == by_lane == zstd.compress(plain, level)
+        app.extensions["canhgiac.store"].dispose()

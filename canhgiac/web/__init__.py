@@ -84,6 +84,10 @@ def init_app(app: Flask) -> None:
     # default 4 for a page 5% larger. Kept pages are compressed once, at the best (pages.py).
     app.config.setdefault("COMPRESS_BR_LEVEL", 2)
     app.config.setdefault("COMPRESS_BR_WINDOW", 18)
+    # zstd (Chrome, Firefox) at level 1 rather than Flask-Compress's 3: 2-4% larger pages, for
+    # compression that costs a server of 4 threads per process much more than a loop says
+    # (docs/performance.md, round 7).
+    app.config.setdefault("COMPRESS_ZSTD_LEVEL", 1)
     Compress(app)
 
     for module in (i18n, errors, home, lessons, quiz, printing, results, live, trainer, health):

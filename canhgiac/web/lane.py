@@ -1,11 +1,12 @@
-"""The attempt lane: a resident's question pages, answers and result, served in front of Flask.
+"""The attempt lane: a resident's quiz start, question pages, answers and result, served in
+front of Flask.
 
-A quiz attempt is most of what the site does on a market day: every resident opens fifteen or
-so question pages, sends as many answers and reads a result. Through Flask each costs its fixed
-cost per request (the request and session objects, every hook) and a template's rendering,
-several times what the pages kept for everyone (pages.py) cost. This WSGI middleware does the
-ordinary cases itself, by the same rules as the quiz's views (attempt.py), and hands everything
-else to Flask:
+A quiz attempt is most of what the site does on a market day: every resident starts one, opens
+fifteen or so question pages, sends as many answers and reads a result. Through Flask each
+costs its fixed cost per request (the request and session objects, every hook) and a
+template's rendering, several times what the pages kept for everyone (pages.py) cost. This
+WSGI middleware does the ordinary cases itself, by the same rules as the quiz's views
+(attempt.py), and hands everything else to Flask:
 
 - **Question and result pages** (GET, no query string). It takes the attempt and its answers
   from the progress cookie, where the browser carries them while the attempt is being done
@@ -15,7 +16,7 @@ else to Flask:
   put in each attempt's order; a result page's frame by the score, and each question's review
   by what it shows of the answer. Once Flask has made a page, the next attempt whose page has
   the same pieces gets it without Flask, its id put back in its links and compressed as
-  Flask-Compress compresses such pages (coding.py): zstd (level 3) for a browser that takes
+  Flask-Compress compresses such pages (coding.py): zstd (level 1) for a browser that takes
   it, as current Chrome and Firefox do, else brotli (quality 2). A result page whose frame is
   kept but not every review gets the missing reviews rendered here, with the macro the result
   page renders them with (templates/_review.html), in the request's language; only a frame not
@@ -24,6 +25,7 @@ else to Flask:
   checks, stores the answer the same way (Store.record_answer checks the attempt is open and
   of this quiz), adds it as stored to the progress cookie, and answers 303 with the headers
   Flask gave its own last 303.
+- **A quiz start** (POST of the intro's form to /q/<id>/start): starts.py.
 
 The browser's signed session is read as Flask reads it (signed.py); a cookie whose signature
 was checked is kept (bounded), its age checked each time. Anything else goes to Flask

@@ -6,8 +6,8 @@ person cannot answer for another; the progress of the attempts it is doing is in
 its own (progress.py). Any forged input gets a 400 page and stores nothing.
 
 What a page shows and what an answer form may say are worked out in attempt.py, which the
-attempt lane in front of Flask (lane.py) uses too: it serves most question pages, answers
-and result pages without reaching these views.
+attempt lane in front of Flask (lane.py) uses too: it serves most quiz starts (starts.py),
+question pages, answers and result pages without reaching these views.
 """
 
 from __future__ import annotations
