@@ -105,10 +105,12 @@ def test_a_start_from_the_lane_is_the_one_flask_makes(
         two.finished,
     )
     assert (two.lang, two.src) == ("vi", "cho-giao-phong")
-    # Its first question is served from the progress cookie, as after Flask's start.
+    # Their first questions: Flask makes the first's, the lane serves the second's.
+    assert client.get(by_flask.headers["Location"], headers=PLAIN).status_code == 200
     flask_requests.clear()
     page = client.get(by_lane.headers["Location"], headers=PLAIN)
     assert page.status_code == 200 and "<form" in page.get_data(as_text=True)
+    assert flask_requests == []
 
 
 def test_the_session_keeps_what_else_it_holds_and_forgets_the_oldest_attempt(
