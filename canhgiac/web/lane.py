@@ -65,7 +65,6 @@ from .attempt import (
 from .coding import Encoder
 from .origin import cross_site
 from .pages import (
-    NOT_REPEATED,
     Headers,
     KeptPages,
     Pages,
@@ -75,7 +74,6 @@ from .pages import (
     kept_headers,
     off,
     send,
-    small_form,
 )
 from .pieces import (
     CHOICE_MARK,
@@ -90,6 +88,7 @@ from .pieces import (
     question_page,
     result_page,
 )
+from .posted import SeeOther, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import EXTENSION_KEY as PROGRESS_KEY
 from .progress import Progress, answered, snapshot
@@ -127,8 +126,8 @@ class AttemptLane:
         self.sessions = Sessions(flask_app)
         self.progress: Progress = flask_app.extensions[PROGRESS_KEY]
         self.starts = Starts(flask_app, app, self.sessions, self.progress)
-        #: The headers of Flask's last 303 to an answer, once it has sent one.
-        self.see_other: Headers | None = None
+        #: Flask's 303 to an answer.
+        self.see_other = SeeOther(app)
         self.encoder = Encoder(flask_app.config)
         self._numbers: dict[tuple[Hashable, ...], int] = {}
         self._counter = itertools.count()
@@ -324,18 +323,12 @@ class AttemptLane:
     def _answer(
         self, environ: dict[str, Any], start_response: ResponseStarter, match: re.Match[str]
     ) -> Iterable[bytes]:
-        headers = self.see_other
-        form = small_form(environ) if headers is not None else None
+        form = small_form(environ) if self.see_other.headers is not None else None
         stored = None if form is None else self._store(environ, match, form)
         if stored is None:
-            return self._answer_by_flask(environ, start_response)
+            return self.see_other.by_flask(environ, start_response)
         location = quote(environ.get("SCRIPT_NAME", "").rstrip("/") + environ["PATH_INFO"])
-        assert headers is not None
-        start_response(
-            "303 SEE OTHER",
-            [*headers, *stored, ("Location", location), ("Content-Length", "0")],
-        )
-        return [b""]
+        return self.see_other.send(start_response, stored, location)
 
     def _store(
         self, environ: dict[str, Any], match: re.Match[str], form: list[tuple[str, str]]
@@ -373,14 +366,3 @@ class AttemptLane:
         if written is None:
             return []  # no progress carried for this attempt: nothing to save
         return [("Set-Cookie", self.progress.cookie(written))]
-
-    def _answer_by_flask(
-        self, environ: dict[str, Any], start_response: ResponseStarter
-    ) -> Iterable[bytes]:
-        """Flask's answer; the headers of a 303 are noted for the lane's own (but for those
-        that are not the same for every answer: its cookie, place, length and date)."""
-        body, seen = answer_seen(self.app, environ, start_response)
-        status, headers = seen.get("status", ""), seen.get("headers", [])
-        if status.startswith("303 "):
-            self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
-        return body

@@ -22,7 +22,6 @@ memory, and both are off in debug mode, where templates are reloaded when edited
 from __future__ import annotations
 
 import gzip
-import io
 import os
 import threading
 import time
@@ -32,7 +31,6 @@ from dataclasses import dataclass
 from functools import lru_cache
 from types import MappingProxyType
 from typing import Any
-from urllib.parse import parse_qsl
 
 import brotli
 from flask import Flask, current_app, request, session
@@ -53,11 +51,6 @@ STATIC_CHECK_SECONDS = 1.0
 #: Headers never kept: the server adds the date, the body's size and encoding depend on the
 #: reader.
 NOT_KEPT = frozenset({"date", "content-length", "content-encoding", "vary"})
-#: Headers of Flask's 303 to a form that the lane does not repeat in its own (lane.py).
-NOT_REPEATED = frozenset({"date", "content-length", "location", "set-cookie"})
-#: A form the lane takes (an answer, a start) is a few fields; a bigger body goes to Flask.
-MAX_FORM_BYTES = 4096
-FORM_TYPE = "application/x-www-form-urlencoded"
 
 
 class Pages:
@@ -351,26 +344,3 @@ def _keepable(status: str, headers: list[tuple[str, str]], page: str) -> Kept | 
     if kept is None:
         return None
     return Kept(status, kept, encode(page.encode("utf-8")))
-
-
-def small_form(environ: dict[str, Any]) -> list[tuple[str, str]] | None:
-    """The fields of a small urlencoded ASCII form, or None for anything else. What was read is
-    put back, for Flask to read again."""
-    if environ.get("CONTENT_TYPE", "").split(";")[0].strip().lower() != FORM_TYPE:
-        return None
-    try:
-        length = int(environ.get("CONTENT_LENGTH") or "")
-    except ValueError:
-        return None
-    if not 0 < length <= MAX_FORM_BYTES:
-        return None
-    body = environ["wsgi.input"].read(length)
-    environ["wsgi.input"] = io.BytesIO(body)
-    environ["CONTENT_LENGTH"] = str(len(body))
-    try:
-        text = body.decode("ascii")
-    except UnicodeDecodeError:
-        return None
-    if len(body) != length:
-        return None
-    return parse_qsl(text, keep_blank_values=True)

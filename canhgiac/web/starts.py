@@ -34,14 +34,11 @@ from ..store import EXTENSION_KEY as STORE_KEY
 from .attempt import SESSION_KEY, clean_src, remember
 from .origin import cross_site
 from .pages import (
-    NOT_REPEATED,
-    Headers,
     KeptPages,
     ResponseStarter,
-    answer_seen,
     cookie,
-    small_form,
 )
+from .posted import SeeOther, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import Progress, started
 from .signed import Sessions
@@ -57,23 +54,17 @@ class Starts:
         self.app = app
         self.sessions = sessions
         self.progress = progress
-        #: The headers of Flask's last 303 to a start, once it has sent one.
-        self.see_other: Headers | None = None
+        #: Flask's 303 to a start.
+        self.see_other = SeeOther(app)
 
     def __call__(
         self, environ: dict[str, Any], start_response: ResponseStarter, quiz_id: str
     ) -> Iterable[bytes]:
-        headers = self.see_other
-        made = None if headers is None else self._start(environ, quiz_id)
+        made = None if self.see_other.headers is None else self._start(environ, quiz_id)
         if made is None:
-            return self._by_flask(environ, start_response)
+            return self.see_other.by_flask(environ, start_response)
         location, cookies = made
-        assert headers is not None
-        start_response(
-            "303 SEE OTHER",
-            [*headers, *cookies, ("Location", location), ("Content-Length", "0")],
-        )
-        return [b""]
+        return self.see_other.send(start_response, cookies, location)
 
     def _start(
         self, environ: dict[str, Any], quiz_id: str
@@ -110,14 +101,3 @@ class Starts:
         cookies.append(("Set-Cookie", self.progress.cookie(written)))
         root = environ.get("SCRIPT_NAME", "").rstrip("/")
         return quote(f"{root}/q/{quiz.id}/a/{attempt.id}/1"), cookies
-
-    def _by_flask(
-        self, environ: dict[str, Any], start_response: ResponseStarter
-    ) -> Iterable[bytes]:
-        """Flask's answer; the headers of a 303 are noted for the lane's own (but for those
-        that are not the same for every start: its cookies, place, length and date)."""
-        body, seen = answer_seen(self.app, environ, start_response)
-        status, headers = seen.get("status", ""), seen.get("headers", [])
-        if status.startswith("303 "):
-            self.see_other = tuple((n, v) for n, v in headers if n.lower() not in NOT_REPEATED)
-        return body
