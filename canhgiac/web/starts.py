@@ -33,11 +33,7 @@ from werkzeug.exceptions import HTTPException
 from ..store import EXTENSION_KEY as STORE_KEY
 from .attempt import SESSION_KEY, clean_src, remember
 from .origin import cross_site
-from .pages import (
-    KeptPages,
-    ResponseStarter,
-    cookie,
-)
+from .pages import KeptPages, ResponseStarter, cookie
 from .posted import SeeOther, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import Progress, started
