@@ -84,9 +84,9 @@ from .pieces import (
     QuestionPage,
     cut,
     offer,
-    put_back,
     question_page,
     result_page,
+    unmarked,
 )
 from .posted import SeeOther, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
@@ -262,8 +262,7 @@ class AttemptLane:
             for i, piece in zip(missing, made, strict=True):
                 self.pages.put(("review", view.items[i], page_of), piece)
                 items[i] = piece
-        parts = [frame.head, *items, frame.tail]
-        return frame.status, frame.headers, put_back(parts, attempt)  # type: ignore[arg-type]
+        return frame.status, frame.headers, frame.around(items, attempt)  # type: ignore[arg-type]
 
     def _reviews(
         self,
@@ -283,8 +282,8 @@ class AttemptLane:
                 made = [cut(str(macro(review[i])), ITEM_MARK, attempt_id) for i in wanted]
         except Exception:  # noqa: BLE001 - Flask makes the page and shows its error, if any
             return None
-        if any(parts is None or len(parts) != 1 for parts in made):
-            return None  # a NUL or a mark of their own (cut): Flask makes the page
+        if any(parts is None or len(parts) != 1 or not unmarked(parts) for parts in made):
+            return None  # a NUL or a mark of their own (cut), the attempt id: Flask makes it
         return [parts[0] for parts in made]  # type: ignore[index]
 
     def _page_and_keep(

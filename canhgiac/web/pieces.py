@@ -6,11 +6,16 @@ marked page to the lane with the view it shows (attempt.question_view, attempt.r
 The lane cuts it at the marks, takes the attempt id out, and keeps the pieces: a question
 page whole but for the order of its choices; a result page's frame by its score, and each
 review by what it shows of the answer. The reader gets the page without the marks.
+
+Only a frame (the page before the pieces and after them) holds the attempt's id and `src`
+label: it is kept with a template made once, filled for each attempt in one pass. A choice or a
+review whose text holds the attempt's id is not kept, so the pieces between are sent as they are.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterable
+from dataclasses import dataclass, field
 from typing import Any
 
 from markupsafe import escape
@@ -55,15 +60,21 @@ def cut(page: str, mark: str, attempt_id: str) -> list[bytes] | None:
     return [part.encode("utf-8").replace(token, ATTEMPT_MARK) for part in page.split(mark)]
 
 
-def put_back(parts: list[bytes], attempt: Attempt) -> bytes:
-    """The parts together, with this attempt's id and `src` label (looked for only in the
-    parts that have a mark: a NUL, which no page has of its own)."""
-    token = attempt.id.encode("ascii")
-    src = str(escape(attempt.src or "")).encode("utf-8")
-    return b"".join(
-        part.replace(ATTEMPT_MARK, token).replace(SRC_BYTES, src) if b"\x00" in part else part
-        for part in parts
-    )
+def _template(part: bytes) -> bytes | None:
+    """The part as a bytes %-template for the attempt's id and `src` label, or None when it has
+    neither (no NUL: no page has one of its own)."""
+    if b"\x00" not in part:
+        return None
+    escaped = part.replace(b"%", b"%%")
+    return escaped.replace(ATTEMPT_MARK, b"%(a)s").replace(SRC_BYTES, b"%(s)s")
+
+
+def _values(attempt: Attempt) -> dict[bytes, bytes]:
+    """What a template (`_template`) is filled with for this attempt."""
+    return {
+        b"a": attempt.id.encode("ascii"),
+        b"s": str(escape(attempt.src or "")).encode("utf-8"),
+    }
 
 
 @dataclass(frozen=True)
@@ -75,6 +86,31 @@ class Frame:
     headers: Headers
     head: bytes
     tail: bytes
+    #: The head and the tail as templates (`_template`), made once: a frame is kept to be
+    #: filled again and again.
+    _head: bytes | None = field(init=False, repr=False, compare=False)
+    _tail: bytes | None = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_head", _template(self.head))
+        object.__setattr__(self, "_tail", _template(self.tail))
+
+    def around(self, pieces: Iterable[bytes], attempt: Attempt) -> bytes:
+        """The page: the head and the tail with this attempt's id and `src` label, the pieces
+        (which have no mark: `unmarked`) between them as they are."""
+        head, tail = self.head, self.tail
+        if self._head is not None or self._tail is not None:
+            values = _values(attempt)
+            head = head if self._head is None else self._head % values
+            tail = tail if self._tail is None else self._tail % values
+        return b"".join([head, *pieces, tail])
+
+
+def unmarked(pieces: Iterable[bytes]) -> bool:
+    """Whether none of these pieces has a mark in it (an attempt id or `src` label: only a
+    frame is filled). A choice or a review that has one (its text holds the attempt's id) is
+    not kept."""
+    return not any(b"\x00" in piece for piece in pieces)
 
 
 @dataclass(frozen=True)
@@ -93,10 +129,9 @@ class QuestionPage:
         return len(order) == len(self.choices) and set(order) == set(self.choices)
 
     def body(self, order: tuple[str, ...], attempt: Attempt) -> bytes:
-        frame = self.frame
         if not self.choices:
-            return put_back([frame.head], attempt)
-        return put_back([frame.head, *(self.choices[k] for k in order), frame.tail], attempt)
+            return self.frame.around((), attempt)
+        return self.frame.around([self.choices[k] for k in order], attempt)
 
 
 def question_page(
@@ -108,7 +143,7 @@ def question_page(
         return None
     if len(parts) == 1:
         return QuestionPage(Frame(status, headers, parts[0], b""), {}, view.order)
-    if len(parts) != len(view.order) + 2:
+    if len(parts) != len(view.order) + 2 or not unmarked(parts[1:-1]):
         return None
     choices = dict(zip(view.order, parts[1:-1], strict=True))
     return QuestionPage(Frame(status, headers, parts[0], parts[-1]), choices)
@@ -119,6 +154,6 @@ def result_page(
 ) -> tuple[Frame, list[bytes]] | None:
     """The result page's frame and each question's review, or None when it cannot be cut."""
     parts = cut(page, ITEM_MARK, attempt_id)
-    if parts is None or len(parts) != len(view.items) + 2:
+    if parts is None or len(parts) != len(view.items) + 2 or not unmarked(parts[1:-1]):
         return None
     return Frame(status, headers, parts[0], parts[-1]), parts[1:-1]
