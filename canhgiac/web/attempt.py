@@ -15,6 +15,7 @@ from typing import NamedTuple
 
 from ..content.model import (
     FALSE_KEY,
+    FLAG_PREFIX,
     SAFE_KEY,
     SCAM_KEY,
     TRUE_KEY,
@@ -225,9 +226,9 @@ def _reviewed_as(question: Question, answer: Answer | None) -> Hashable:
     scenario = question.scenario
     if scenario is None:
         return (answer.correct, answer.choices)
-    chosen = tuple(c.key for c in question.choices if c.key in answer.choices)
-    tapped = scenario_answer(answer.choices)[1]
-    return (answer.correct, chosen, sum(1 for f in scenario.flags if f.part in tapped))
+    keys = answer.choices  # the verdict and FLAG_PREFIX + each part tapped (scenario_answer)
+    chosen = tuple(c.key for c in question.choices if c.key in keys)
+    return (answer.correct, chosen, sum(1 for f in scenario.flags if FLAG_PREFIX + f.part in keys))
 
 
 def reviewed(quiz: Quiz, answers: Mapping[str, Answer]) -> list[Reviewed]:
