@@ -22,12 +22,13 @@ meanwhile.
 1. Throughput, one endpoint at a time: the same clients send only that request, as fast as it
    is answered, for `--warmup` seconds (not counted) and then `--seconds` seconds, in
    `--rounds` rounds of all endpoints in turn (so that noise on the machine spreads over all
-   of them), the bare endpoint before each round and after the last: the home page, lesson
+   of them), each endpoint's window between two of the bare endpoint's: the home page, lesson
    pages, quiz intros (with a `?src=` label), quiz starts (POST), question pages, answer posts
    (POST, every question of the attempts just started, in order, so attempts finish and are
    scored) and result pages. Per endpoint: requests/s, p50 and p99 latency, errors, and the
-   ratios to the bare endpoint; the targets: pages at least 60% of the bare endpoint's
-   throughput, posts at least 35%.
+   ratios to the bare windows next to its own (the machine's speed drifts over tens of
+   seconds) and to all of them; the targets, on the first: pages at least 60% of the bare
+   endpoint's throughput, posts at least 35%.
 2. A market day (`--mix-seconds`): residents one after another on every client thread, each
    with a new phone: the home page, a lesson, its quiz's intro from a leaflet's QR code, start,
    then every question (the form parsed from the page; 5% of answers sent
@@ -691,6 +692,7 @@ THROUGHPUT_COLUMNS = [
     Column("requests", 9),
     Column("req/s", 8, ".0f"),
     Column("÷bare", 7, ".2f"),
+    Column("÷all", 6, ".2f"),
     Column("p50 ms", 8, ".1f"),
     Column("p99 ms", 8, ".1f"),
     Column("p50×", 6, ".1f"),
@@ -704,11 +706,13 @@ THROUGHPUT_COLUMNS = [
 
 
 def throughput_rows(
-    rows: list[tuple[Measured, float | None]], bare: Measured, cpus: int
+    rows: list[tuple[Measured, Measured, float | None]], bare: Measured, cpus: int
 ) -> tuple[list[list[object]], list[str]]:
+    """The table's rows: the bare endpoint's (all of its windows), then each endpoint's, set
+    against the bare windows next to its own (`near`) and against all of them."""
     table, missed = [], []
-    for m, target in [(bare, None), *rows]:
-        share = ratio(m.rate, bare.rate)
+    for m, near, target in [(bare, bare, None), *rows]:
+        share = ratio(m.rate, near.rate)
         verdict = ""
         if target is not None and share is not None:
             ok = share >= target and m.errors == 0
@@ -721,10 +725,11 @@ def throughput_rows(
                 m.count,
                 m.rate,
                 share,
+                ratio(m.rate, bare.rate),
                 m.p(50),
                 m.p(99),
-                ratio(m.p(50), bare.p(50)),
-                ratio(m.p(99), bare.p(99)),
+                ratio(m.p(50), near.p(50)),
+                ratio(m.p(99), near.p(99)),
                 m.errors,
                 m.server_cpu / m.count * 1000 if m.count else None,
                 m.client_cpu / (m.seconds * cpus) if m.seconds else None,
@@ -866,20 +871,27 @@ class Run:
             )
             self.header()
             self.phase(clients, "mix", args.warmup + 2, [])  # warms every worker up: not shown
-            # Rounds of every endpoint in turn, the bare one before each round and after the
-            # last: a burst of noise on the machine spreads over all of them.
-            bare: list[Measured] = []
+            # Every endpoint's window between two of the bare endpoint's, in rounds of all
+            # endpoints in turn: the machine's speed drifts over tens of seconds (other
+            # machines on the same host), so each endpoint is set against the bare windows
+            # next to its own, and a slow spell spreads over all of them.
+            bare = [self.phase(clients, "bare", args.seconds, [bare_root])]
             rounds: dict[str, list[Measured]] = defaultdict(list)
+            near: dict[str, list[Measured]] = defaultdict(list)
             for _ in range(args.rounds):
-                bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
                 for name, _label, _target in ENDPOINTS:
                     if name == "start":
                         self.prepare(clients, bare[-1].rate)
+                        bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
                     roots = self.server_roots + self.db_roots
                     rounds[name].append(self.phase(clients, name, args.seconds, roots))
-            bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
+                    bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
+                    near[name] += bare[-2:]
             base = combine("bare Flask GET /ping", bare)
-            measured = [(combine(label, rounds[name]), target) for name, label, target in ENDPOINTS]
+            measured = [
+                (combine(label, rounds[name]), combine("", near[name]), target)
+                for name, label, target in ENDPOINTS
+            ]
             acknowledged = [a for r in clients.call("acknowledged", self.left()) for a in r]
             self.report_throughput(measured, base, bare)
             mix = self.phase(clients, "mix", args.mix_seconds, self.server_roots + self.db_roots)
@@ -957,24 +969,29 @@ class Run:
 
     # -- reports ---------------------------------------------------------------------------
     def report_throughput(
-        self, measured: list[tuple[Measured, float]], base: Measured, bare: list[Measured]
+        self,
+        measured: list[tuple[Measured, Measured, float]],
+        base: Measured,
+        bare: list[Measured],
     ) -> None:
         self.say()
-        rates = ", ".join(f"{m.rate:.0f}" for m in bare)
+        rates = [m.rate for m in bare]
         self.say(
             f"Throughput, one endpoint at a time: {self.args.rounds} rounds of "
             f"{self.args.seconds:g} s windows (after {self.args.warmup:g} s of warm-up) per "
-            f"endpoint; the bare endpoint before each round and after the last ({rates} "
-            f"requests/s), all of its windows together in the ratios. srv CPU: server "
-            f"processes{' and PostgreSQL' if self.db_roots else ''} per request; clients, "
-            f"others: share of the machine's CPU used by the clients and by everything else"
+            f"endpoint, each between two windows of the bare endpoint ({len(bare)} windows, "
+            f"{min(rates):.0f}-{max(rates):.0f} requests/s). ÷bare, p50×, p99×: against the "
+            f"bare windows next to the endpoint's own; ÷all: against all of them. srv CPU: "
+            f"server processes{' and PostgreSQL' if self.db_roots else ''} per request; "
+            f"clients, others: share of the machine's CPU used by the clients and by "
+            f"everything else"
         )
         rows, missed = throughput_rows(measured, base, self.cpus)
         for line in format_table(THROUGHPUT_COLUMNS, rows):
             self.say(line)
         names = {label: name for name, label, _target in ENDPOINTS}
         self.missed += [f"{self.db} {names[label]}" for label in missed]
-        for m, _ in measured:
+        for m, _near, _target in measured:
             if m.errors:
                 self.failures.append(f"{self.db}: {m.errors} errors in {m.label}")
 
