@@ -146,6 +146,18 @@ def test_500_is_a_plain_localized_page(failing_app: Flask) -> None:
     assert "Please try again in a few minutes." in response.get_data(as_text=True)
 
 
+def test_a_host_trusted_hosts_does_not_name(app: Flask, client: FlaskClient) -> None:
+    """Flask refuses it before any URL can be built: a 400 page all the same, never a 500."""
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    response = client.get("/?lang=en", headers={"Host": "evil.example"})
+    assert response.status_code == 400
+    text = response.get_data(as_text=True)
+    assert '<html lang="en">' in text
+    assert "<h1>This link or form did not work</h1>" in text
+    assert '<a href="/">Home page</a>' in text
+    assert client.get("/q/demo-otp", headers={"Host": "evil.example"}).status_code == 400
+    assert client.get("/?lang=en").status_code == 200
+
 def test_500_without_templates(failing_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("templates are broken too")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import Blueprint, current_app, render_template, request
+from flask.globals import request_ctx
 from flask_babel import gettext
 from flask_wtf.csrf import CSRFError
 from markupsafe import escape
@@ -42,8 +43,22 @@ def describe(status: int) -> tuple[str, str]:
 def error_page(
     status: int, title: str, message: str, headers: list[tuple[str, str]] | None = None
 ) -> Page:
+    if request_ctx.url_adapter is None:  # a Host TRUSTED_HOSTS does not name: no URLs to build
+        return plain_page(title, message), status, headers or []
     html = render_template("error.html", status=status, title=title, message=message)
     return html, status, headers or []
+
+
+def plain_page(title: str, message: str) -> str:
+    """An error page built here without templates (and without building any URL)."""
+    home = gettext("Home page")
+    home_url = escape(request.script_root + "/")
+    return (
+        f'<!doctype html><html lang="{escape(current_language())}"><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
+        f'<p><a href="{home_url}">{escape(home)}</a></p></html>'
+    )
 
 
 @bp.app_errorhandler(CSRFError)
@@ -71,12 +86,4 @@ def server_error(error: Exception) -> Page | tuple[str, int]:
         return error_page(500, title, message)
     except Exception:  # noqa: BLE001 - the last resort must not fail
         current_app.logger.exception("the error page could not be rendered")
-    home = gettext("Home page")
-    home_url = escape(request.script_root + "/")
-    page = (
-        f'<!doctype html><html lang="{escape(current_language())}"><meta charset="utf-8">'
-        '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{escape(title)}</title><h1>{escape(title)}</h1><p>{escape(message)}</p>"
-        f'<p><a href="{home_url}">{escape(home)}</a></p></html>'
-    )
-    return page, 500
+    return plain_page(title, message), 500
