@@ -238,3 +238,23 @@ def test_under_a_script_root_and_in_debug_mode(
     flask_requests.clear()
     started_id(post_start(client))
     assert flask_requests == ["/q/demo-otp/start"]
+
+
+def test_a_host_trusted_hosts_does_not_name_reaches_flask(
+    app: Flask, client: FlaskClient, flask_requests: list[str]
+) -> None:
+    """With TRUSTED_HOSTS set, Flask refuses (400) any other Host, and so does the lane: it
+    stores no start and no answer for one."""
+    app.config["TRUSTED_HOSTS"] = ["localhost"]
+    first = post_start(client, headers={"Sec-Fetch-Site": "same-origin"})
+    attempt_id = started_id(first)
+    post_start(client, headers={"Sec-Fetch-Site": "same-origin"})  # the lane's, now
+    flask_requests.clear()
+    other = {"Sec-Fetch-Site": "same-origin", "Host": "evil.example"}
+    assert post_start(client, headers=other).status_code == 400
+    answer = client.post(f"/q/demo-otp/a/{attempt_id}/1", data={"choice": "a"}, headers=other)
+    assert answer.status_code == 400
+    assert flask_requests == ["/q/demo-otp/start", f"/q/demo-otp/a/{attempt_id}/1"]
+    assert count_attempts(app) == 2
+    with app.app_context():
+        assert get_store().answers(attempt_id) == {}

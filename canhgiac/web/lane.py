@@ -46,7 +46,6 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
 from ..content.model import Quiz
 from ..store import EXTENSION_KEY as STORE_KEY
@@ -63,7 +62,6 @@ from .attempt import (
     reviewed,
 )
 from .coding import Encoder
-from .origin import cross_site
 from .pages import (
     Headers,
     KeptPages,
@@ -88,7 +86,7 @@ from .pieces import (
     result_page,
     unmarked,
 )
-from .posted import SeeOther, small_form
+from .posted import SeeOther, from_this_site, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import EXTENSION_KEY as PROGRESS_KEY
 from .progress import Progress, answered, snapshot
@@ -335,10 +333,7 @@ class AttemptLane:
         """Store the answer of an ordinary form and return the headers that save its attempt's
         progress (progress.py); None (nothing stored) for anything else."""
         app = self.flask_app
-        try:
-            if cross_site(app.request_class(environ)):
-                return None
-        except HTTPException:  # a host TRUSTED_HOSTS does not allow: Flask refuses it
+        if not from_this_site(app, environ):
             return None
         quiz_id, attempt_id, n = match.group(1), match.group(2), int(match.group(3))
         quiz = app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)

@@ -12,6 +12,10 @@ from collections.abc import Iterable
 from typing import Any
 from urllib.parse import parse_qsl
 
+from flask import Flask
+from werkzeug.exceptions import HTTPException
+
+from .origin import cross_site
 from .pages import Headers, ResponseStarter, WSGIApp, answer_seen
 
 #: Headers of Flask's 303 to a form that the lane does not repeat in its own.
@@ -73,3 +77,18 @@ def small_form(environ: dict[str, Any]) -> list[tuple[str, str]] | None:
     if len(body) != length:
         return None
     return parse_qsl(text, keep_blank_values=True)
+
+
+def from_this_site(app: Flask, environ: dict[str, Any]) -> bool:
+    """Whether the browser says this site sent the form (origin.py), to a host Flask accepts
+    (`TRUSTED_HOSTS`, checked as Flask checks it); anything else goes to Flask, which refuses
+    it."""
+    req = app.request_class(environ)
+    trusted = app.config.get("TRUSTED_HOSTS")
+    try:
+        if trusted is not None:
+            req.trusted_hosts = trusted
+            _ = req.host  # raises for a host the list does not name
+        return not cross_site(req)
+    except HTTPException:  # werkzeug's SecurityError: Flask answers it 400
+        return False

@@ -28,13 +28,11 @@ from typing import Any
 from urllib.parse import quote
 
 from flask import Flask
-from werkzeug.exceptions import HTTPException
 
 from ..store import EXTENSION_KEY as STORE_KEY
 from .attempt import SESSION_KEY, clean_src, remember
-from .origin import cross_site
 from .pages import KeptPages, ResponseStarter, cookie
-from .posted import SeeOther, small_form
+from .posted import SeeOther, from_this_site, small_form
 from .progress import COOKIE as PROGRESS_COOKIE
 from .progress import Progress, started
 from .signed import Sessions
@@ -71,10 +69,7 @@ class Starts:
         form = small_form(environ)
         if form is None or len(form) != 1 or form[0][0] != "src":
             return None
-        try:
-            if cross_site(app.request_class(environ)):
-                return None
-        except HTTPException:  # a host TRUSTED_HOSTS does not allow: Flask refuses it
+        if not from_this_site(app, environ):
             return None
         quiz = app.extensions["canhgiac.catalog"].quizzes.get(quiz_id)
         if quiz is None:
