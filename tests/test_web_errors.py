@@ -158,6 +158,7 @@ def test_a_host_trusted_hosts_does_not_name(app: Flask, client: FlaskClient) -> 
     assert client.get("/q/demo-otp", headers={"Host": "evil.example"}).status_code == 400
     assert client.get("/?lang=en").status_code == 200
 
+
 def test_500_without_templates(failing_app: Flask, monkeypatch: pytest.MonkeyPatch) -> None:
     def broken(*args: object, **kwargs: object) -> str:
         raise RuntimeError("templates are broken too")
