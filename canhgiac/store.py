@@ -2,19 +2,19 @@
 
 Nothing personal is kept: an attempt is a random id, the quiz, the language, the `src` label of
 the leaflet or market that brought the resident in, and the answers. The schema is versioned
-with Alembic migrations (canhgiac/migrations), which run the same on both databases.
+with Alembic migrations (canhgiac/migrations), which run the same on both databases. The tables
+and the statements run most are in schema.py, the engine and its compiled statements in
+engine.py.
 """
 
 from __future__ import annotations
 
 import secrets
-import select
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
 
 import sqlalchemy as sa
 from alembic import command
@@ -22,49 +22,22 @@ from alembic.config import Config as AlembicConfig
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
+
+from .engine import CompiledStatement, make_engine
+from .schema import (
+    ATTEMPT_AND_ANSWERS,
+    ATTEMPT_COLUMNS,
+    FINISH_IF_COMPLETE,
+    INSERT_ANSWER,
+    INSERT_ANSWER_OF_QUIZ,
+    INSERT_ATTEMPT,
+    answers,
+    attempts,
+)
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 EXTENSION_KEY = "canhgiac.store"
-
-metadata = sa.MetaData()
-
-attempts = sa.Table(
-    "attempts",
-    metadata,
-    sa.Column("id", sa.String(32), primary_key=True),
-    sa.Column("quiz_id", sa.String(64), nullable=False),
-    sa.Column("lang", sa.String(8), nullable=False),
-    sa.Column("src", sa.String(64), nullable=True),
-    sa.Column("seed", sa.Integer, nullable=False),
-    sa.Column("question_count", sa.Integer, nullable=False),
-    sa.Column("started_at", sa.DateTime, nullable=False),
-    sa.Column("finished_at", sa.DateTime, nullable=True),
-    sa.Column("score", sa.Integer, nullable=True),
-    sa.Index("ix_attempts_quiz_started", "quiz_id", "started_at"),
-    sa.Index("ix_attempts_started", "started_at"),
-    sa.Index("ix_attempts_src", "src"),
-)
-
-answers = sa.Table(
-    "answers",
-    metadata,
-    sa.Column(
-        "attempt_id",
-        sa.String(32),
-        sa.ForeignKey("attempts.id", ondelete="CASCADE"),
-        primary_key=True,
-    ),
-    sa.Column("question_id", sa.String(64), primary_key=True),
-    sa.Column("position", sa.Integer, nullable=False),
-    sa.Column("choices", sa.String(200), nullable=False),
-    sa.Column("correct", sa.Boolean, nullable=False),
-    sa.Column("answered_at", sa.DateTime, nullable=False),
-    # Credit in percent: 100 for a right answer, 0 for a wrong one, in between for partial
-    # credit (a scenario whose verdict is right but whose red flags were not all found).
-    sa.Column("credit", sa.SmallInteger, nullable=False, server_default="0"),
-)
 
 
 class StoreError(Exception):
@@ -106,119 +79,6 @@ class Answer:
     credit: int = 0
 
 
-def _sqlite_pragmas(dbapi_connection, _record) -> None:  # type: ignore[no-untyped-def]
-    cur = dbapi_connection.cursor()
-    cur.execute("PRAGMA journal_mode=WAL")
-    cur.execute("PRAGMA synchronous=NORMAL")
-    cur.execute("PRAGMA foreign_keys=ON")
-    cur.execute("PRAGMA busy_timeout=10000")
-    cur.close()
-
-
-def make_engine(url: str) -> Engine:
-    if url.startswith("sqlite"):
-        database = sa.engine.make_url(url).database
-        if database and database != ":memory:":
-            Path(database).parent.mkdir(parents=True, exist_ok=True)
-        engine = sa.create_engine(url)
-        sa.event.listen(engine, "connect", _sqlite_pragmas)
-        return engine
-    if url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url.removeprefix("postgresql://")
-    engine = sa.create_engine(url)
-    sa.event.listen(engine, "checkout", _drop_if_closed)
-    return engine
-
-
-def _drop_if_closed(dbapi_connection, _record, _proxy) -> None:  # type: ignore[no-untyped-def]
-    """Hand out no pooled connection that the server has closed (a restart, an idle timeout,
-    pg_terminate_backend): the pool then opens a new one.
-
-    Instead of `pool_pre_ping`'s `SELECT 1` at every checkout, a round trip that cost a fifth
-    of a quiz page's or answer's server CPU (docs/performance.md), this looks at the socket:
-    an idle connection has nothing to read unless the server closed it or sent a notice, and
-    either way a new connection is the safe choice. go-sql-driver/mysql checks connections
-    the same way before reusing them.
-    """
-    if dbapi_connection.closed or dbapi_connection.broken:
-        raise sa.exc.DisconnectionError("the connection is closed")
-    if _readable(dbapi_connection.fileno()):
-        raise sa.exc.DisconnectionError("the server closed the connection")
-
-
-def _readable(fd: int) -> bool:
-    """Whether the socket has something to read, without waiting."""
-    if not hasattr(select, "poll"):  # Windows
-        return bool(select.select([fd], [], [], 0)[0])
-    poller = select.poll()
-    poller.register(fd, select.POLLIN | select.POLLPRI)
-    return bool(poller.poll(0))
-
-
-class CompiledStatement:
-    """A statement that every quiz start, page or answer runs, compiled once for the engine's
-    dialect and run on the pooled DBAPI connection: SQLAlchemy still writes the SQL and says
-    how to convert each parameter and column (its type's bind and result processors), but its
-    work per statement (a cache lookup, an execution context, a result object) is left out.
-    Measured in a loop, that work was half of the attempt read on SQLite (0.09 ms against
-    0.04) and 0.12 ms of CPU out of 0.25 on PostgreSQL. Errors are raised as SQLAlchemy's
-    (IntegrityError for a duplicate, ...); a connection the error shows is broken is not used
-    again."""
-
-    def __init__(self, statement: sa.Select[Any] | sa.Insert, dialect: sa.Dialect) -> None:
-        compiled = statement.compile(dialect=dialect)
-        self.dialect = dialect
-        self.sql = str(compiled)
-        #: The order of the parameters for a positional paramstyle (SQLite's "?"), else None.
-        self.names = compiled.positiontup
-        self.binds = {
-            name: process
-            for name, bind in compiled.binds.items()
-            if (process := bind.type.dialect_impl(dialect).bind_processor(dialect)) is not None
-        }
-        self.processors = tuple(
-            column.type.dialect_impl(dialect).result_processor(dialect, None)
-            for column in statement.exported_columns
-        )
-
-    def rows(self, conn: sa.Connection, params: dict[str, Any]) -> list[tuple[Any, ...]]:
-        """Run it; the rows as the driver returns them (see `convert`), none for a statement
-        that returns none."""
-        given = {
-            name: value if value is None or name not in self.binds else self.binds[name](value)
-            for name, value in params.items()
-        }
-        values = given if self.names is None else tuple(given[n] for n in self.names)
-        dbapi = conn.connection
-        cursor = None
-        try:
-            cursor = dbapi.cursor()
-            cursor.execute(self.sql, values)
-            return [] if cursor.description is None else list(cursor.fetchall())
-        except self.dialect.loaded_dbapi.Error as exc:
-            broken = self.dialect.is_disconnect(exc, dbapi.dbapi_connection, cursor)
-            if broken:
-                conn.invalidate(exc)
-            raise sa.exc.DBAPIError.instance(
-                self.sql,
-                values,
-                exc,
-                self.dialect.loaded_dbapi.Error,
-                connection_invalidated=broken,
-                dialect=self.dialect,
-            ) from exc
-        finally:
-            if cursor is not None:
-                cursor.close()
-
-    def convert(self, row: tuple[Any, ...], start: int, stop: int) -> list[Any]:
-        """The row's columns start to stop as SQLAlchemy would return them."""
-        return [
-            value if process is None or value is None else process(value)
-            for value, process in zip(row[start:stop], self.processors[start:stop], strict=True)
-        ]
-
-
 class Store:
     def __init__(self, url: str) -> None:
         self.url = url
@@ -234,10 +94,10 @@ class Store:
             else self.engine
         )
         dialect = self.engine.dialect
-        self._attempt_read = CompiledStatement(_ATTEMPT_AND_ANSWERS, dialect)
-        self._insert_attempt = CompiledStatement(_INSERT_ATTEMPT, dialect)
-        self._insert_answer = CompiledStatement(_INSERT_ANSWER, dialect)
-        self._insert_answer_of_quiz = CompiledStatement(_INSERT_ANSWER_OF_QUIZ, dialect)
+        self._attempt_read = CompiledStatement(ATTEMPT_AND_ANSWERS, dialect)
+        self._insert_attempt = CompiledStatement(INSERT_ATTEMPT, dialect)
+        self._insert_answer = CompiledStatement(INSERT_ANSWER, dialect)
+        self._insert_answer_of_quiz = CompiledStatement(INSERT_ANSWER_OF_QUIZ, dialect)
 
     # -- schema ---------------------------------------------------------------------------
     def _alembic(self, connection: sa.Connection) -> AlembicConfig:
@@ -331,14 +191,14 @@ class Store:
             rows = read.rows(conn, {"attempt_id": attempt_id})
         if not rows:
             return None, {}
-        # The attempt's columns, then the answer's (_ATTEMPT_AND_ANSWERS), read by position:
+        # The attempt's columns, then the answer's (ATTEMPT_AND_ANSWERS), read by position:
         # a page reads every answer of the attempt, and by name costs a lookup per column.
         # The attempt's are the same in every row: converted once, from the first. The
         # answer's are strings and integers, as every driver returns them (`correct` too, on
         # SQLite: read with bool()), so they need no conversion.
-        width = len(_ATTEMPT_COLUMNS)
+        width = len(ATTEMPT_COLUMNS)
         attempt = Attempt(
-            **dict(zip(_ATTEMPT_COLUMNS, read.convert(rows[0], 0, width), strict=True))
+            **dict(zip(ATTEMPT_COLUMNS, read.convert(rows[0], 0, width), strict=True))
         )
         found = {
             question_id: Answer(question_id, position, stored_keys(keys), bool(correct), credit)
@@ -430,7 +290,7 @@ class Store:
 
     @staticmethod
     def _finish_if_complete(conn: sa.Connection, attempt_id: str, now: datetime) -> None:
-        conn.execute(_FINISH_IF_COMPLETE, {"attempt_id": attempt_id, "now": now})
+        conn.execute(FINISH_IF_COMPLETE, {"attempt_id": attempt_id, "now": now})
 
 
 @lru_cache(maxsize=4096)
@@ -450,105 +310,6 @@ def _answer(row: sa.Row) -> Answer:
     )
 
 
-# The statements of every quiz start, question, answer and result page, built once.
-#: A new attempt: the columns a start sets (the others are NULL until it is finished).
-_INSERT_ATTEMPT = attempts.insert().values(
-    {
-        name: sa.bindparam(name, type_=attempts.c[name].type)
-        for name in ("id", "quiz_id", "lang", "src", "seed", "question_count", "started_at")
-    }
-)
-_ATTEMPT_ID = sa.bindparam("attempt_id", type_=sa.String)
-#: The attempt's columns, then one row per answer (or one row of NULLs when none).
-_ATTEMPT_COLUMNS = tuple(c.name for c in attempts.c)
-_ATTEMPT_AND_ANSWERS = (
-    # Not the answers' times: no page shows them, and reading SQLite's text dates is slow.
-    sa.select(
-        attempts,
-        answers.c.question_id,
-        answers.c.position,
-        answers.c.choices,
-        answers.c.correct,
-        answers.c.credit,
-    )
-    .select_from(attempts.outerjoin(answers, answers.c.attempt_id == attempts.c.id))
-    .where(attempts.c.id == _ATTEMPT_ID)
-    .order_by(answers.c.position)
-)
-
-
-def _insert_answer(*, of_quiz: bool) -> sa.Insert:
-    """The answer, only while its attempt is open (unfinished), and with `of_quiz` only if the
-    attempt is of that quiz. Returns, if stored, the question id, how many other answers the
-    attempt has (`others`: what this statement sees; counted without this question's row,
-    which SQLite's RETURNING would see and PostgreSQL's would not) and its question count."""
-    attempt_is = [attempts.c.id == _ATTEMPT_ID, attempts.c.finished_at.is_(None)]
-    if of_quiz:
-        attempt_is.append(attempts.c.quiz_id == sa.bindparam("quiz_id", type_=sa.String))
-    return (
-        answers.insert()
-        .from_select(
-            [
-                "attempt_id",
-                "question_id",
-                "position",
-                "choices",
-                "correct",
-                "answered_at",
-                "credit",
-            ],
-            sa.select(
-                _ATTEMPT_ID,
-                sa.bindparam("question_id", type_=sa.String),
-                sa.bindparam("position", type_=sa.Integer),
-                sa.bindparam("choices", type_=sa.String),
-                sa.bindparam("correct", type_=sa.Boolean),
-                sa.bindparam("answered_at", type_=sa.DateTime),
-                sa.bindparam("credit", type_=sa.SmallInteger),
-            ).where(sa.exists().where(*attempt_is)),
-        )
-        .returning(
-            answers.c.question_id,
-            sa.select(sa.func.count())
-            .select_from(answers)
-            .where(
-                answers.c.attempt_id == _ATTEMPT_ID,
-                answers.c.question_id != sa.bindparam("question_id", type_=sa.String),
-            )
-            .scalar_subquery()
-            .label("others"),
-            sa.select(attempts.c.question_count)
-            .where(attempts.c.id == _ATTEMPT_ID)
-            .scalar_subquery()
-            .label("question_count"),
-        )
-    )
-
-
-_INSERT_ANSWER = _insert_answer(of_quiz=False)
-_INSERT_ANSWER_OF_QUIZ = _insert_answer(of_quiz=True)
-#: Finish and score the attempt once every question is answered.
-_FINISH_IF_COMPLETE = (
-    attempts.update()
-    .where(
-        attempts.c.id == _ATTEMPT_ID,
-        attempts.c.finished_at.is_(None),
-        sa.select(sa.func.count())
-        .select_from(answers)
-        .where(answers.c.attempt_id == _ATTEMPT_ID)
-        .scalar_subquery()
-        >= attempts.c.question_count,
-    )
-    .values(
-        finished_at=sa.bindparam("now", type_=sa.DateTime),
-        score=sa.select(sa.func.count())
-        .select_from(answers)
-        .where(answers.c.attempt_id == _ATTEMPT_ID, answers.c.correct.is_(True))
-        .scalar_subquery(),
-    )
-)
-
-
 def init_app(app: Flask) -> None:
     """Open the store for the app; create the SQLite database on first run; refuse to run on an
     out-of-date schema."""
@@ -560,8 +321,3 @@ def init_app(app: Flask) -> None:
 
 def get_store() -> Store:
     return current_app.extensions[EXTENSION_KEY]  # type: ignore[no-any-return]
-
-
-# The live-session tables share this metadata (canhgiac/live/tables.py). Importing them here
-# keeps `metadata` complete wherever the store is used, e.g. when migrations are compared to it.
-from .live import tables as _live_tables  # noqa: E402, F401

@@ -3,8 +3,6 @@ answers, scoring, and persistence across restarts."""
 
 from __future__ import annotations
 
-import select
-import socket
 import threading
 
 import pytest
@@ -14,7 +12,8 @@ from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from alembic.script import ScriptDirectory
 
-from canhgiac.store import MIGRATIONS, AttemptFinished, Store, StoreError, _readable, metadata
+from canhgiac.schema import metadata
+from canhgiac.store import MIGRATIONS, AttemptFinished, Store, StoreError
 
 #: The newest schema revision the code needs.
 HEAD = ScriptDirectory(str(MIGRATIONS)).get_current_head()
@@ -29,14 +28,6 @@ def test_migrations_build_exactly_the_tables_the_code_uses(store: Store) -> None
     with store.engine.connect() as conn:
         diff = compare_metadata(MigrationContext.configure(conn), metadata)
     assert diff == []
-
-
-def test_sqlite_runs_in_wal_mode(store: Store) -> None:
-    if store.engine.dialect.name != "sqlite":
-        pytest.skip("SQLite only")
-    with store.engine.connect() as conn:
-        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
-        assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
 
 
 def test_empty_database_is_created_on_first_run_only_when_allowed(url: str) -> None:
@@ -212,41 +203,6 @@ def test_an_attempt_and_its_answers_are_read_together(store: Store) -> None:
     assert store.attempt_and_answers("nope") == (None, {})
 
 
-def test_a_failed_read_raises_sqlalchemys_error(store: Store) -> None:
-    """The attempt read runs on the driver's connection (CompiledStatement): a failure is
-    still a SQLAlchemy error, which the app's handlers know, and a connection that is not
-    broken goes on serving."""
-    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE answers RENAME TO answers_away")
-    opened = connections_opened(store)
-    with pytest.raises(sa.exc.DBAPIError) as err:
-        store.attempt_and_answers(a.id)
-    assert "answers" in str(err.value) and not err.value.connection_invalidated
-    with store.engine.begin() as conn:
-        conn.exec_driver_sql("ALTER TABLE answers_away RENAME TO answers")
-    assert store.attempt_and_answers(a.id) == (a, {})
-    assert opened == []  # the same connection
-
-
-def test_a_connection_lost_during_a_read_is_not_used_again(store: Store) -> None:
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
-    with store.direct.connect() as conn:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
-        admin = sa.create_engine(store.engine.url, isolation_level="AUTOCOMMIT")
-        with admin.connect() as other:
-            other.execute(sa.text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid})
-        admin.dispose()
-        with pytest.raises(sa.exc.OperationalError) as err:
-            store._attempt_read.rows(conn, {"attempt_id": a.id})
-        assert err.value.connection_invalidated
-    opened = connections_opened(store)
-    assert store.attempt_and_answers(a.id) == (a, {})
-    assert len(opened) == 1  # a new connection instead of the lost one
-
-
 def test_answer_to_unknown_attempt_is_refused(store: Store) -> None:
     with pytest.raises(KeyError):
         store.record_answer("missing", "q1", position=1, choices=["a"], correct=True)
@@ -273,61 +229,6 @@ def test_an_answer_given_for_another_quiz_is_refused(store: Store) -> None:
         a.id, "q1", position=1, choices=["b"], correct=False, quiz_id="otp"
     )
     assert (again, created) == (stored, False)
-
-
-def connections_opened(store: Store) -> list[int]:
-    """A list that grows by one each time the store opens a database connection."""
-    opened: list[int] = []
-    sa.event.listen(store.engine, "connect", lambda *_: opened.append(1))
-    return opened
-
-
-def test_pooled_connections_are_reused(store: Store) -> None:
-    opened = connections_opened(store)
-    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
-    for n in (1, 2):
-        store.record_answer(a.id, f"q{n}", position=n, choices=["a"], correct=True)
-        store.attempt_and_answers(a.id)
-    assert len(opened) <= 1  # SQLite may keep its first connection from upgrade()
-
-
-def test_connections_the_server_closed_are_not_handed_out(store: Store) -> None:
-    """A PostgreSQL restart, an idle timeout or pg_terminate_backend closes the pool's idle
-    connections; the next requests get new ones instead of an error (no pre-ping)."""
-    if store.engine.dialect.name != "postgresql":
-        pytest.skip("PostgreSQL only")
-    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
-    with store.direct.connect() as one, store.direct.connect() as two:  # two in the pool
-        pids = {conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one() for conn in (one, two)}
-    admin = sa.create_engine(store.engine.url, isolation_level="AUTOCOMMIT")
-    with admin.connect() as conn:
-        for pid in pids:
-            # waits until the backend has gone
-            terminate = sa.text("SELECT pg_terminate_backend(:p, 10000)")
-            assert conn.execute(terminate, {"p": pid}).scalar()
-    admin.dispose()
-    opened = connections_opened(store)
-    for _ in range(3):
-        assert store.attempt_and_answers(a.id)[0] == a
-    store.record_answer(a.id, "q1", position=1, choices=["a"], correct=True)
-    assert list(store.answers(a.id)) == ["q1"]
-    assert len(opened) == 2  # each closed one replaced as the pool came to it
-    for _ in range(3):
-        store.attempt_and_answers(a.id)
-    assert len(opened) == 2  # and the new ones are kept
-
-
-@pytest.mark.parametrize("with_poll", [True, False])
-def test_a_socket_with_something_to_read_is_seen(
-    monkeypatch: pytest.MonkeyPatch, with_poll: bool
-) -> None:
-    if not with_poll:
-        monkeypatch.delattr(select, "poll", raising=False)  # as on Windows
-    ours, server = socket.socketpair()
-    with ours, server:
-        assert not _readable(ours.fileno())
-        server.close()  # the server goes away
-        assert _readable(ours.fileno())
 
 
 def test_data_survives_a_restart(url: str) -> None:

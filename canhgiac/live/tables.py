@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from ..store import metadata
+from ..schema import metadata
 
 __all__ = [
     "hand_counts",
