@@ -109,6 +109,7 @@ THROUGHPUT_COLUMNS = [
     Column("req/s", 8, ".0f"),
     Column("÷bare", 7, ".2f"),
     Column("÷all", 6, ".2f"),
+    Column("rounds", 11),
     Column("p50 ms", 8, ".1f"),
     Column("p99 ms", 8, ".1f"),
     Column("p50×", 6, ".1f"),
@@ -122,12 +123,16 @@ THROUGHPUT_COLUMNS = [
 
 
 def throughput_rows(
-    rows: list[tuple[Measured, Measured, float | None]], bare: Measured, cpus: int
+    rows: list[tuple[list[Measured], list[Measured], float | None]], bare: Measured, cpus: int
 ) -> tuple[list[list[object]], list[str]]:
-    """The table's rows: the bare endpoint's (all of its windows), then each endpoint's, set
-    against the bare windows next to its own (`near`) and against all of them."""
+    """The table's rows: the bare endpoint's (all of its windows), then each endpoint's
+    (its windows, one per round, and the two bare windows around each, in order), set against
+    the bare windows next to its own (÷bare, the target's verdict, and the lowest and highest
+    of single rounds) and against all of them (÷all)."""
     table, missed = [], []
-    for m, near, target in [(bare, bare, None), *rows]:
+    for windows, around, target in [([bare], [bare], None), *rows]:
+        m = combine(windows[0].label, windows)
+        near = combine("", around)
         share = ratio(m.rate, near.rate)
         verdict = ""
         if target is not None and share is not None:
@@ -142,6 +147,7 @@ def throughput_rows(
                 m.rate,
                 share,
                 ratio(m.rate, bare.rate),
+                spread(windows, around),
                 m.p(50),
                 m.p(99),
                 ratio(m.p(50), near.p(50)),
@@ -154,6 +160,18 @@ def throughput_rows(
             ]
         )
     return table, missed
+
+
+def spread(windows: list[Measured], around: list[Measured]) -> str | None:
+    """The lowest and highest ÷bare of single rounds ("0.58-0.66"): each window against the two
+    bare windows around it; None for fewer than two rounds."""
+    if len(windows) < 2 or len(around) != 2 * len(windows):
+        return None
+    shares = [
+        ratio(w.rate, combine("", around[2 * i : 2 * i + 2]).rate) for i, w in enumerate(windows)
+    ]
+    found = [s for s in shares if s is not None]
+    return f"{min(found):.2f}-{max(found):.2f}" if found else None
 
 
 LATENCY_COLUMNS = [

@@ -140,10 +140,10 @@ class Run:
                     bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
                     near[name] += bare[-2:]
             base = combine("bare Flask GET /ping", bare)
-            measured = [
-                (combine(label, rounds[name]), combine("", near[name]), target)
-                for name, label, target in ENDPOINTS
-            ]
+            for name, label, _target in ENDPOINTS:
+                for window in rounds[name]:
+                    window.label = label
+            measured = [(rounds[name], near[name], target) for name, _label, target in ENDPOINTS]
             acknowledged = [a for r in clients.call("acknowledged", self.left()) for a in r]
             self.report_throughput(measured, base, bare)
             mix = self.phase(clients, "mix", args.mix_seconds, self.server_roots + self.db_roots)
@@ -222,7 +222,7 @@ class Run:
     # -- reports ---------------------------------------------------------------------------
     def report_throughput(
         self,
-        measured: list[tuple[Measured, Measured, float]],
+        measured: list[tuple[list[Measured], list[Measured], float]],
         base: Measured,
         bare: list[Measured],
     ) -> None:
@@ -234,7 +234,8 @@ class Run:
             f"{self.args.seconds:g} s windows (after {self.args.warmup:g} s of warm-up) per "
             f"endpoint, each between two windows of the bare endpoint ({len(bare)} windows, "
             f"{min(rates):.0f}-{max(rates):.0f} requests/s). ÷bare, p50×, p99×: against the "
-            f"bare windows next to the endpoint's own; ÷all: against all of them. srv CPU: "
+            f"bare windows next to the endpoint's own; ÷all: against all of them; rounds: the "
+            f"lowest and highest ÷bare of single rounds. srv CPU: "
             f"server processes{' and PostgreSQL' if self.db_roots else ''} per request; "
             f"clients, others: share of the machine's CPU used by the clients and by "
             f"everything else"
@@ -244,9 +245,10 @@ class Run:
             self.say(line)
         names = {label: name for name, label, _target in ENDPOINTS}
         self.missed += [f"{self.db} {names[label]}" for label in missed]
-        for m, _near, _target in measured:
-            if m.errors:
-                self.failures.append(f"{self.db}: {m.errors} errors in {m.label}")
+        for windows, _near, _target in measured:
+            errors = sum(m.errors for m in windows)
+            if errors:
+                self.failures.append(f"{self.db}: {errors} errors in {windows[0].label}")
 
     def report_mix(self, mix: Measured, base: Measured) -> None:
         self.say()

@@ -43,17 +43,26 @@ def window(label: str, requests: int, seconds: float = 1.0, errors: int = 0) -> 
 def test_each_endpoint_is_set_against_the_bare_windows_next_to_its_own_and_all_of_them() -> None:
     slow, fast = window("bare", 1000), window("bare", 3000)
     bare = combine("bare Flask GET /ping", [slow, fast, fast])  # 7000 in 3 s
-    near = combine("", [slow, slow])
     answer = window("answer POST", 400)
-    rows, missed = throughput_rows([(answer, near, POST_TARGET)], bare, cpus=2)
-    assert [row[:5] for row in rows] == [
-        ["bare Flask GET /ping", 7000, pytest.approx(7000 / 3), 1.0, 1.0],
-        ["answer POST", 400, 400.0, pytest.approx(0.4), pytest.approx(400 / (7000 / 3))],
+    rows, missed = throughput_rows([([answer], [slow, slow], POST_TARGET)], bare, cpus=2)
+    assert [row[:6] for row in rows] == [
+        ["bare Flask GET /ping", 7000, pytest.approx(7000 / 3), 1.0, 1.0, None],
+        ["answer POST", 400, 400.0, pytest.approx(0.4), pytest.approx(400 / (7000 / 3)), None],
     ]
     # ÷bare (0.40) meets the target although ÷all (0.17) would not: the verdict is ÷bare's.
     assert rows[1][-1] == "  ≥35% met"
     assert missed == []
-    assert rows[1][10] == pytest.approx(0.4)  # server CPU per request, ms
+    assert rows[1][11] == pytest.approx(0.4)  # server CPU per request, ms
+
+
+def test_each_round_is_set_against_the_bare_windows_around_it() -> None:
+    b1, b2, b3, b4 = (window("bare", n) for n in (1000, 2000, 3000, 1000))
+    bare = combine("bare Flask GET /ping", [b1, b2, b3, b4])
+    result = [window("result GET", 900), window("result GET", 1400)]
+    # Round 1 between b1 and b2 (1500/s): 0.60; round 2 between b3 and b4 (2000/s): 0.70.
+    rows, missed = throughput_rows([(result, [b1, b2, b3, b4], 0.60)], bare, cpus=2)
+    assert rows[1][3] == pytest.approx(2300 / 3500) and rows[1][5] == "0.60-0.70"
+    assert rows[1][-1] == "  ≥60% met" and missed == []
 
 
 @pytest.mark.parametrize(
@@ -65,7 +74,7 @@ def test_a_target_is_met_at_its_share_exactly_and_never_with_an_error(
 ) -> None:
     bare = window("bare", 1000)
     post = window("quiz start POST", requests, errors=errors)
-    rows, missed = throughput_rows([(post, bare, POST_TARGET)], bare, cpus=2)
+    rows, missed = throughput_rows([([post], [bare, bare], POST_TARGET)], bare, cpus=2)
     assert rows[1][-1] == f"  ≥35% {verdict}"
     assert missed == ([] if verdict == "met" else ["quiz start POST"])
 
@@ -192,7 +201,7 @@ def test_live_answers_lost_and_double_counted() -> None:
 
 # -- the whole benchmark, briefly --------------------------------------------------------------
 
-SHORT = ["--seconds", "0.5", "--rounds", "1", "--warmup", "0.2", "--mix-seconds", "1"]
+SHORT = ["--seconds", "0.5", "--rounds", "2", "--warmup", "0.2", "--mix-seconds", "1"]
 SHORT += ["--phones", "10", "--clients", "4", "--procs", "2", "--timeout", "300"]
 
 
@@ -227,8 +236,10 @@ def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
     assert "Traceback" not in output + done.stderr
     for label in ["bare Flask GET /ping", *(label for _name, label, _target in ENDPOINTS)]:
         cells = table_row(output, label)
-        requests, errors, server_cpu = int(cells[0]), int(cells[8]), float(cells[9])
+        requests, errors, server_cpu = int(cells[0]), int(cells[9]), float(cells[10])
         assert requests > 0 and errors == 0 and server_cpu > 0, (label, cells)
+        rounds = "-" if label.startswith("bare") else r"\d+\.\d\d-\d+\.\d\d"
+        assert re.fullmatch(rounds, cells[4]), (label, cells)
     quiz = re.search(
         r"Quiz answers acknowledged (\d+) \(in (\d+) attempts\), stored (\d+): lost 0, changed "
         r"0, stored without an acknowledgement 0; finished attempts with a wrong or missing "
