@@ -44,6 +44,9 @@ TRAINER = ("bench", "bench-password-123")
 
 
 class Run:
+    """The benchmark on one database: `execute` starts the servers and the clients, measures,
+    reports (`say`) and collects what failed (`failures`) and the targets missed (`missed`)."""
+
     def __init__(self, args: argparse.Namespace, db: str, url: str, work: Path) -> None:
         self.args = args
         self.db = db
