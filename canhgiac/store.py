@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -23,8 +24,9 @@ from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
 from flask import Flask, current_app
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.pool import PoolProxiedConnection
 
-from .engine import CompiledStatement, make_engine
+from .engine import CompiledStatement, checked_out, make_engine
 from .schema import (
     ATTEMPT_AND_ANSWERS,
     ATTEMPT_COLUMNS,
@@ -85,12 +87,14 @@ class Store:
         self.engine = make_engine(url)
         # The quiz's reads and writes on PostgreSQL: each statement committed as it ends
         # (autocommit), which saves the BEGIN and COMMIT round trips of every page read, quiz
-        # start and answer; `direct.begin()` then emits nothing. SQLite's driver already reads
-        # without a transaction, and a write's transaction is cheap (and setting autocommit on
-        # it would cost a PRAGMA per use).
+        # start and answer. SQLite's driver already reads without a transaction, and a
+        # write's transaction is cheap (and setting autocommit on it would cost a PRAGMA per
+        # use). The hot statements run on the pool's connection (`_hot`, engine.checked_out);
+        # the rest on `direct`, SQLAlchemy's Connection set the same way.
+        self._autocommit = self.engine.dialect.name == "postgresql"
         self.direct = (
             self.engine.execution_options(isolation_level="AUTOCOMMIT")
-            if self.engine.dialect.name == "postgresql"
+            if self._autocommit
             else self.engine
         )
         dialect = self.engine.dialect
@@ -98,6 +102,11 @@ class Store:
         self._insert_attempt = CompiledStatement(INSERT_ATTEMPT, dialect)
         self._insert_answer = CompiledStatement(INSERT_ANSWER, dialect)
         self._insert_answer_of_quiz = CompiledStatement(INSERT_ANSWER_OF_QUIZ, dialect)
+        self._finish = CompiledStatement(FINISH_IF_COMPLETE, dialect)
+
+    def _hot(self, *, write: bool) -> AbstractContextManager[PoolProxiedConnection]:
+        """The pool's connection for the statements every quiz page, start and answer runs."""
+        return checked_out(self.engine, autocommit=self._autocommit, write=write)
 
     # -- schema ---------------------------------------------------------------------------
     def _alembic(self, connection: sa.Connection) -> AlembicConfig:
@@ -152,7 +161,7 @@ class Store:
             finished_at=None,
             score=None,
         )
-        with self.direct.begin() as conn:
+        with self._hot(write=True) as conn:
             self._insert_attempt.rows(
                 conn,
                 {
@@ -180,14 +189,14 @@ class Store:
         open_ = attempt is not None and attempt.finished_at is None
         if open_ and len(found) >= attempt.question_count:  # type: ignore[union-attr]
             # Every question answered, but the finish did not run (see record_answer).
-            with self.direct.begin() as conn:
+            with self._hot(write=True) as conn:
                 self._finish_if_complete(conn, attempt_id, utcnow())
             attempt, found = self._attempt_and_answers(attempt_id)
         return attempt, found
 
     def _attempt_and_answers(self, attempt_id: str) -> tuple[Attempt | None, dict[str, Answer]]:
         read = self._attempt_read
-        with self.direct.connect() as conn:
+        with self._hot(write=False) as conn:
             rows = read.rows(conn, {"attempt_id": attempt_id})
         if not rows:
             return None, {}
@@ -260,7 +269,7 @@ class Store:
         else:
             statement, values["quiz_id"] = self._insert_answer_of_quiz, quiz_id
         try:
-            with self.direct.begin() as conn:
+            with self._hot(write=True) as conn:
                 inserted = statement.rows(conn, values)
                 created = bool(inserted)
                 if created:
@@ -288,9 +297,10 @@ class Store:
                 raise AttemptFinished(attempt_id)
         return _answer(row), created
 
-    @staticmethod
-    def _finish_if_complete(conn: sa.Connection, attempt_id: str, now: datetime) -> None:
-        conn.execute(FINISH_IF_COMPLETE, {"attempt_id": attempt_id, "now": now})
+    def _finish_if_complete(
+        self, conn: PoolProxiedConnection, attempt_id: str, now: datetime
+    ) -> None:
+        self._finish.rows(conn, {"attempt_id": attempt_id, "now": now})
 
 
 @lru_cache(maxsize=4096)

@@ -10,7 +10,8 @@ import pytest
 import sqlalchemy as sa
 
 from canhgiac.engine import _readable
-from canhgiac.store import Store
+from canhgiac.schema import answers
+from canhgiac.store import Store, utcnow
 
 
 def test_sqlite_runs_in_wal_mode(store: Store) -> None:
@@ -97,8 +98,11 @@ def test_a_connection_lost_during_a_read_is_not_used_again(store: Store) -> None
     if store.engine.dialect.name != "postgresql":
         pytest.skip("PostgreSQL only")
     a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
-    with store.direct.connect() as conn:
-        pid = conn.exec_driver_sql("SELECT pg_backend_pid()").scalar_one()
+    with store._hot(write=False) as conn:
+        cursor = conn.cursor()
+        cursor.execute("SELECT pg_backend_pid()")
+        pid = cursor.fetchone()[0]
+        cursor.close()
         admin = sa.create_engine(store.engine.url, isolation_level="AUTOCOMMIT")
         with admin.connect() as other:
             other.execute(sa.text("SELECT pg_terminate_backend(:p, 10000)"), {"p": pid})
@@ -109,3 +113,40 @@ def test_a_connection_lost_during_a_read_is_not_used_again(store: Store) -> None
     opened = connections_opened(store)
     assert store.attempt_and_answers(a.id) == (a, {})
     assert len(opened) == 1  # a new connection instead of the lost one
+
+
+def test_a_hot_write_is_one_transaction_on_sqlite_and_undone_by_an_error(store: Store) -> None:
+    """SQLite: the statements of a write are one transaction, rolled back when one fails (the
+    answer and the finish); PostgreSQL commits each as it ends (autocommit)."""
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    with pytest.raises(RuntimeError), store._hot(write=True) as conn:
+        store._finish.rows(conn, {"attempt_id": a.id, "now": a.started_at})  # nothing to do
+        store._insert_answer.rows(conn, answer_values(a.id, "q1", 1))
+        raise RuntimeError("the next statement failed")
+    kept = store.answers(a.id)
+    assert list(kept) == ([] if store.engine.dialect.name == "sqlite" else ["q1"])
+
+
+def test_the_pool_gets_its_connections_back_as_they_were(store: Store) -> None:
+    """After the hot statements' autocommit (PostgreSQL), a transaction through SQLAlchemy on
+    the same pooled connection is still one, and is rolled back on an error."""
+    opened = connections_opened(store)
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=3)
+    store.record_answer(a.id, "q1", position=1, choices=["a"], correct=True)
+    with pytest.raises(RuntimeError), store.engine.begin() as conn:
+        conn.execute(answers.insert().values(answer_values(a.id, "q2", 2)))
+        raise RuntimeError("the transaction fails")
+    assert list(store.answers(a.id)) == ["q1"]
+    assert len(opened) <= 1  # the same pooled connection throughout (SQLite: maybe a new one)
+
+
+def answer_values(attempt_id: str, question_id: str, position: int) -> dict[str, object]:
+    return {
+        "attempt_id": attempt_id,
+        "question_id": question_id,
+        "position": position,
+        "choices": "a",
+        "correct": True,
+        "answered_at": utcnow(),
+        "credit": 100,
+    }

@@ -139,14 +139,18 @@ def test_the_last_two_answers_at_once_finish_the_attempt(store: Store, count: in
 
 
 def finishes_run(store: Store) -> list[str]:
-    """A list that grows by one each time the store runs the finish (an UPDATE of attempts)."""
+    """A list that grows by one each time the store runs the finish (an UPDATE of attempts,
+    a compiled statement run on the pool's connection)."""
     run: list[str] = []
+    finish = store._finish
+    assert finish.sql.lstrip().upper().startswith("UPDATE ATTEMPTS")
+    rows = finish.rows
 
-    def seen(_conn, _cursor, statement: str, *_args) -> None:  # type: ignore[no-untyped-def]
-        if statement.lstrip().upper().startswith("UPDATE ATTEMPTS"):
-            run.append(statement)
+    def counted(conn, params):  # type: ignore[no-untyped-def]
+        run.append(finish.sql)
+        return rows(conn, params)
 
-    sa.event.listen(store.engine, "before_cursor_execute", seen)
+    finish.rows = counted  # type: ignore[method-assign]
     return run
 
 
