@@ -152,5 +152,8 @@ def checked_out(
             conn.commit()
     finally:
         if autocommit and conn.is_valid:
-            dialect.reset_isolation_level(conn.dbapi_connection)
+            try:
+                dialect.reset_isolation_level(conn.dbapi_connection)
+            except Exception as exc:  # noqa: BLE001 - never back to the pool in autocommit
+                conn.invalidate(exc)
         conn.close()  # the pool rolls back what was not committed (its reset on return)

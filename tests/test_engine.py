@@ -140,6 +140,28 @@ def test_the_pool_gets_its_connections_back_as_they_were(store: Store) -> None:
     assert len(opened) <= 1  # the same pooled connection throughout (SQLite: maybe a new one)
 
 
+def test_a_connection_whose_autocommit_cannot_be_undone_is_not_pooled_again(
+    store: Store, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if store.engine.dialect.name != "postgresql":
+        pytest.skip("PostgreSQL only")
+    a = store.create_attempt("otp", lang="vi", src=None, question_count=2)
+    dialect = store.engine.dialect
+
+    def refuse(_dbapi_connection: object) -> None:
+        raise RuntimeError("cannot set it back")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(dialect, "reset_isolation_level", refuse)
+        assert store.attempt_and_answers(a.id) == (a, {})  # the read itself is done
+    opened = connections_opened(store)
+    with pytest.raises(RuntimeError), store.engine.begin() as conn:
+        conn.execute(answers.insert().values(answer_values(a.id, "q1", 1)))
+        raise RuntimeError("the transaction fails")
+    assert store.answers(a.id) == {}
+    assert len(opened) == 1  # a new connection, not the one left in autocommit
+
+
 def answer_values(attempt_id: str, question_id: str, position: int) -> dict[str, object]:
     return {
         "attempt_id": attempt_id,
