@@ -1,4 +1,5 @@
-"""The database engine the store runs on, and the statements it runs most, compiled once.
+"""The database engine the store runs on, and the statements it runs most: compiled once, run
+on the pool's own connection (`checked_out`).
 
 SQLite (the default, embedded) gets WAL mode and foreign keys on every connection; PostgreSQL
 runs on psycopg 3, and the pool hands out no connection its server has closed.
