@@ -5,64 +5,60 @@ from __future__ import annotations
 
 import secrets
 from collections import Counter
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+import sqlalchemy as sa
 from load_figures import _stat
 
+# The kit's modules are imported where they are used: the client processes, started with
+# `spawn`, import this module too (through bench/load.py) and need none of them.
 
-def live_responses(url: str, session_id: str) -> tuple[dict[tuple[str, str], str], int]:
-    import sqlalchemy as sa
 
-    from canhgiac.live.tables import participants, responses
+@contextmanager
+def connected(url: str, *, autocommit: bool = False) -> Iterator[sa.Connection]:
+    """A connection to the database at `url`, its engine disposed of afterwards."""
     from canhgiac.store import make_engine
 
     engine = make_engine(url)
     try:
-        with engine.connect() as conn:
-            rows = conn.execute(
-                sa.select(participants.c.nickname, responses.c.question_id, responses.c.choices)
-                .join(participants, participants.c.id == responses.c.participant_id)
-                .where(participants.c.session_id == session_id)
-            ).all()
+        options = {"isolation_level": "AUTOCOMMIT"} if autocommit else {}
+        with engine.execution_options(**options).connect() as conn:
+            yield conn
     finally:
         engine.dispose()
+
+
+def live_responses(url: str, session_id: str) -> tuple[dict[tuple[str, str], str], int]:
+    from canhgiac.live.tables import participants, responses
+
+    with connected(url) as conn:
+        rows = conn.execute(
+            sa.select(participants.c.nickname, responses.c.question_id, responses.c.choices)
+            .join(participants, participants.c.id == responses.c.participant_id)
+            .where(participants.c.session_id == session_id)
+        ).all()
     return {(r.nickname, r.question_id): r.choices for r in rows}, len(rows)
 
 
 def database_version(url: str) -> str:
-    import sqlalchemy as sa
-
-    from canhgiac.store import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            if url.startswith("sqlite"):
-                version = conn.execute(sa.text("select sqlite_version()")).scalar()
-                return f"SQLite {version} (WAL)"
-            version = conn.execute(sa.text("show server_version")).scalar()
-            return f"PostgreSQL {str(version).split()[0]}"
-    finally:
-        engine.dispose()
+    with connected(url) as conn:
+        if url.startswith("sqlite"):
+            version = conn.execute(sa.text("select sqlite_version()")).scalar()
+            return f"SQLite {version} (WAL)"
+        version = conn.execute(sa.text("show server_version")).scalar()
+        return f"PostgreSQL {str(version).split()[0]}"
 
 
 def database_roots(url: str) -> list[int]:
     """The PostgreSQL server's main process (its CPU is the database's), when it is local."""
     if not url.startswith("postgresql"):
         return []
-    import sqlalchemy as sa
-
-    from canhgiac.store import make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            backend = int(conn.execute(sa.text("select pg_backend_pid()")).scalar_one())
-            fields = _stat(backend)  # while this backend lives: its parent is the server
-    finally:
-        engine.dispose()
+    with connected(url) as conn:
+        backend = int(conn.execute(sa.text("select pg_backend_pid()")).scalar_one())
+        fields = _stat(backend)  # while this backend lives: its parent is the server
     return [int(fields[1])] if fields else []
 
 
@@ -70,32 +66,16 @@ def database_roots(url: str) -> list[int]:
 
 
 def create_postgres(server_url: str) -> str:
-    import sqlalchemy as sa
-
-    from canhgiac.store import make_engine
-
     name = f"canhgiac_load_{secrets.token_hex(4)}"
-    engine = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
-    finally:
-        engine.dispose()
+    with connected(server_url, autocommit=True) as conn:
+        conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     return server_url.rsplit("/", 1)[0] + "/" + name
 
 
 def drop_postgres(server_url: str, url: str) -> None:
-    import sqlalchemy as sa
-
-    from canhgiac.store import make_engine
-
     name = url.rsplit("/", 1)[1]
-    engine = make_engine(server_url).execution_options(isolation_level="AUTOCOMMIT")
-    try:
-        with engine.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-    finally:
-        engine.dispose()
+    with connected(server_url, autocommit=True) as conn:
+        conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
 
 
 # -- the answers, read back ----------------------------------------------------------------------
@@ -106,27 +86,18 @@ StoredAnswers = dict[tuple[str, int], tuple[str, bool]]
 
 def quiz_answers(url: str) -> tuple[StoredAnswers, dict[str, Any]]:
     """Every stored quiz answer, and every attempt (its row) by id."""
-    import sqlalchemy as sa
+    from canhgiac.store import answers, attempts
 
-    from canhgiac.store import answers, attempts, make_engine
-
-    engine = make_engine(url)
-    try:
-        with engine.connect() as conn:
-            stored = {
-                (r.attempt_id, r.position): (r.choices, bool(r.correct))
-                for r in conn.execute(
-                    sa.select(
-                        answers.c.attempt_id,
-                        answers.c.position,
-                        answers.c.choices,
-                        answers.c.correct,
-                    )
+    with connected(url) as conn:
+        stored = {
+            (r.attempt_id, r.position): (r.choices, bool(r.correct))
+            for r in conn.execute(
+                sa.select(
+                    answers.c.attempt_id, answers.c.position, answers.c.choices, answers.c.correct
                 )
-            }
-            started = {r.id: r for r in conn.execute(sa.select(attempts))}
-    finally:
-        engine.dispose()
+            )
+        }
+        started = {r.id: r for r in conn.execute(sa.select(attempts))}
     return stored, started
 
 
