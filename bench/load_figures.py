@@ -123,15 +123,15 @@ THROUGHPUT_COLUMNS = [
 
 
 def throughput_rows(
-    rows: list[tuple[list[Measured], list[Measured], float | None]], bare: Measured, cpus: int
+    rows: list[tuple[str, list[Measured], list[Measured], float | None]], bare: Measured, cpus: int
 ) -> tuple[list[list[object]], list[str]]:
-    """The table's rows: the bare endpoint's (all of its windows), then each endpoint's
-    (its windows, one per round, and the two bare windows around each, in order), set against
-    the bare windows next to its own (÷bare, the target's verdict, and the lowest and highest
-    of single rounds) and against all of them (÷all)."""
+    """The table's rows: the bare endpoint's (all of its windows), then each endpoint's (its
+    label, its windows, one per round, and the two bare windows around each, in order), set
+    against the bare windows next to its own (÷bare, the target's verdict, and the lowest and
+    highest of single rounds) and against all of them (÷all)."""
     table, missed = [], []
-    for windows, around, target in [([bare], [bare], None), *rows]:
-        m = combine(windows[0].label, windows)
+    for label, windows, around, target in [(bare.label, [bare], [bare], None), *rows]:
+        m = combine(label, windows)
         near = combine("", around)
         share = ratio(m.rate, near.rate)
         verdict = ""

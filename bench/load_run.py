@@ -143,10 +143,9 @@ class Run:
                     bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
                     near[name] += bare[-2:]
             base = combine("bare Flask GET /ping", bare)
-            for name, label, _target in ENDPOINTS:
-                for window in rounds[name]:
-                    window.label = label
-            measured = [(rounds[name], near[name], target) for name, _label, target in ENDPOINTS]
+            measured = [
+                (label, rounds[name], near[name], target) for name, label, target in ENDPOINTS
+            ]
             acknowledged = [a for r in clients.call("acknowledged", self.left()) for a in r]
             self.report_throughput(measured, base, bare)
             mix = self.phase(clients, "mix", args.mix_seconds, self.server_roots + self.db_roots)
@@ -225,7 +224,7 @@ class Run:
     # -- reports ---------------------------------------------------------------------------
     def report_throughput(
         self,
-        measured: list[tuple[list[Measured], list[Measured], float]],
+        measured: list[tuple[str, list[Measured], list[Measured], float]],
         base: Measured,
         bare: list[Measured],
     ) -> None:
@@ -248,10 +247,10 @@ class Run:
             self.say(line)
         names = {label: name for name, label, _target in ENDPOINTS}
         self.missed += [f"{self.db} {names[label]}" for label in missed]
-        for windows, _near, _target in measured:
+        for label, windows, _near, _target in measured:
             errors = sum(m.errors for m in windows)
             if errors:
-                self.failures.append(f"{self.db}: {errors} errors in {windows[0].label}")
+                self.failures.append(f"{self.db}: {errors} errors in {label}")
 
     def report_mix(self, mix: Measured, base: Measured) -> None:
         self.say()

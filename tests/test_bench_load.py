@@ -44,7 +44,9 @@ def test_each_endpoint_is_set_against_the_bare_windows_next_to_its_own_and_all_o
     slow, fast = window("bare", 1000), window("bare", 3000)
     bare = combine("bare Flask GET /ping", [slow, fast, fast])  # 7000 in 3 s
     answer = window("answer POST", 400)
-    rows, missed = throughput_rows([([answer], [slow, slow], POST_TARGET)], bare, cpus=2)
+    rows, missed = throughput_rows(
+        [("answer POST", [answer], [slow, slow], POST_TARGET)], bare, cpus=2
+    )
     assert [row[:6] for row in rows] == [
         ["bare Flask GET /ping", 7000, pytest.approx(7000 / 3), 1.0, 1.0, None],
         ["answer POST", 400, 400.0, pytest.approx(0.4), pytest.approx(400 / (7000 / 3)), None],
@@ -60,7 +62,7 @@ def test_each_round_is_set_against_the_bare_windows_around_it() -> None:
     bare = combine("bare Flask GET /ping", [b1, b2, b3, b4])
     result = [window("result GET", 900), window("result GET", 1400)]
     # Round 1 between b1 and b2 (1500/s): 0.60; round 2 between b3 and b4 (2000/s): 0.70.
-    rows, missed = throughput_rows([(result, [b1, b2, b3, b4], 0.60)], bare, cpus=2)
+    rows, missed = throughput_rows([("result GET", result, [b1, b2, b3, b4], 0.60)], bare, cpus=2)
     assert rows[1][3] == pytest.approx(2300 / 3500) and rows[1][5] == "0.60-0.70"
     assert rows[1][-1] == "  ≥60% met" and missed == []
 
@@ -74,7 +76,9 @@ def test_a_target_is_met_at_its_share_exactly_and_never_with_an_error(
 ) -> None:
     bare = window("bare", 1000)
     post = window("quiz start POST", requests, errors=errors)
-    rows, missed = throughput_rows([([post], [bare, bare], POST_TARGET)], bare, cpus=2)
+    rows, missed = throughput_rows(
+        [("quiz start POST", [post], [bare, bare], POST_TARGET)], bare, cpus=2
+    )
     assert rows[1][-1] == f"  ≥35% {verdict}"
     assert missed == ([] if verdict == "met" else ["quiz start POST"])
 
