@@ -12,11 +12,13 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from canhgiac import create_app
-from canhgiac.store import Answer, get_store
+from canhgiac.content import load_catalog
+from canhgiac.store import Answer, Attempt, get_store
 from canhgiac.web import progress
 from canhgiac.web.pages import Pages
-from canhgiac.web.progress import read_entry
+from canhgiac.web.progress import NOT_CARRIED, read_entry
 
+from conftest import PROJECT_ROOT
 from test_web_lane import PLAIN, attributes, choices_on, lane_of, progress_of, start
 
 
@@ -193,19 +195,63 @@ def test_a_forged_copy_is_not_used(app: Flask, client: FlaskClient, reads: list[
     assert other.get(first, headers=PLAIN).status_code == 400
 
 
-def test_the_cookie_stays_small(app: Flask, client: FlaskClient) -> None:
+def test_the_cookie_stays_small(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A browser that starts many attempts carries the progress of the newest only (by the
     second they were written in), the one answered last first of all."""
+    monkeypatch.setattr(progress, "MAX_CHARS", 600)  # fewer than the session remembers
     ids = []
     for _ in range(30):
         first = start(client, "demo-otp")
         ids.append(first.split("/")[4])
         answer_all(client, first, 3)
     value = client.get_cookie(progress.COOKIE)
-    assert value is not None and len(value.value) <= progress.MAX_CHARS + 40
+    assert value is not None and len(value.value) <= 600 + 40
     found = entries(app, client)
-    assert 10 <= len(found) < 20
+    assert 5 <= len(found) < 10  # entries of three answers: 70-80 characters
     assert ids[-1] in found and set(found) <= set(ids[-20:])
+
+
+def test_the_cookie_holds_ten_finished_attempts_of_the_longest_shipped_quiz() -> None:
+    """What the module promises: a finished attempt of 15 questions, answered right or
+    wrong, in about 145 characters, and MAX_CHARS holds ten of them."""
+    catalog, _warnings = load_catalog(PROJECT_ROOT)
+    quiz = max(catalog.quizzes.values(), key=lambda q: len(q.questions))
+    assert len(quiz.questions) == 15
+    now = time.time()
+    attempts = [
+        Attempt(f"{n:022d}", quiz.id, "vi", "cho-1", 2**31 - n, 15, NOT_CARRIED, None, None)
+        for n in range(20)
+    ]
+    remembered = [a.id for a in attempts]
+    carried: progress.Entries = {}
+    for attempt in attempts:
+        carried = progress.started(carried, remembered, attempt, quiz, now)
+        for n, question in enumerate(quiz.questions, 1):
+            # the longest key of the question, right and wrong in turn
+            keys = frozenset({max((c.key for c in question.choices), key=len)})
+            answer = Answer(question.id, n, keys, n % 2 == 0)
+            carried = progress.answered(carried, remembered, attempt.id, quiz, answer, now) or {}
+    assert max(len(entry) for entry in carried.values()) <= 150
+    assert len(carried) == 10 and list(carried) == remembered[:-11:-1]
+    found = progress.snapshot(carried, attempts[-1].id, quiz, now)
+    assert found is not None and found[0].finished and found[0].score == 7
+
+
+def test_an_entry_is_written_short_and_read_back() -> None:
+    """An answer names its position only after a gap, and its credit only when it is not 100
+    for a right answer and 0 for a wrong one."""
+    given = (
+        (1, "a", 1, 100),
+        (2, "b,f:x", 0, 0),
+        (3, "c", 0, 50),
+        (5, "", 1, 100),
+        (6, "d", 1, 100),
+    )
+    written = progress._entry("x", 1, 2, 3, "cho", given)
+    assert written == "x~1~2~3~cho~a*1~b+f:x*0~c*0*50~5**1*100~d*1"
+    assert read_entry(written) == (1, 2, 3, "cho", given)
 
 
 def test_entries_are_only_for_remembered_attempts_written_lately(app: Flask) -> None:
@@ -284,8 +330,15 @@ def _answer(quiz: Any) -> Answer:
     [
         ("Ab_-9~1700000000~12~34~cho-1", (1700000000, 12, 34, "cho-1", ())),
         ("x~1~2~3~~1*a+f:x*1*100~2**0*0", (1, 2, 3, "", ((1, "a,f:x", 1, 100), (2, "", 0, 0)))),
+        (
+            "x~1~2~3~~a*1~3*b*0*0~c*0*40",
+            (1, 2, 3, "", ((1, "a", 1, 100), (3, "b", 0, 0), (4, "c", 0, 40))),
+        ),
+        ("x~1~2~3~~1*1*1", (1, 2, 3, "", ((1, "1", 1, 1),))),  # keys, correct, credit
         ("x~1~2~3", None),  # a field missing
-        ("x~1~2~3~~1*a*1", None),  # an answer without its credit
+        ("x~1~2~3~~a", None),  # an answer without its correctness
+        ("x~1~2~3~~1*a*1", None),  # keys, correct, credit: "a" is not correct
+        ("x~1~2~3~~2*a*1*100*1", None),  # five fields
         ("x~1~2~3~~1*a*2*100", None),  # right is 0 or 1
         ("x~1~2~3~a b", None),  # a space: quoted in a cookie
         ('x~1~2~3~~1*"a"*1*100', None),  # a quote

@@ -19,9 +19,14 @@ stays small. Without a usable entry, pages are read from the database as before.
 
 The cookie's value is its entries separated by `!`, signed. An entry is the attempt id, the
 time it was written (s), the attempt's seed, the quiz's fingerprint and the `src` label, then
-each answer as `n*keys*correct*credit` (keys separated by `+`), all separated by `~`:
-`Xy3~1733500000~912~3141~cho-1~1*b*1*100~2*a+c*0*0`. None of these characters needs quoting
-in a cookie, so the value is written and read as it is, without JSON or base64.
+each answer in order of position, all separated by `~`. An answer is `keys*correct` (keys
+separated by `+`, correct 1 or 0), with `*credit` after it when its credit is not 100 for a
+right answer and 0 for a wrong one, and `n*` before it when it is not for the question after
+the previous answer's (the first answer's is question 1):
+`Xy3~1733500000~912~3141~cho-1~b*1~a+c*0~5*d*0*50`. A finished attempt of 15 questions takes
+about 145 characters, so MAX_CHARS holds about ten. Entries written before this shape, each
+answer as `n*keys*correct*credit`, read the same. None of these characters needs quoting in a
+cookie, so the value is written and read as it is, without JSON or base64.
 """
 
 from __future__ import annotations
@@ -223,14 +228,25 @@ def _snapshot(
 def _entry(
     attempt_id: str, written: int, seed: int, fingerprint_: int, src: str, given: Iterable[Given]
 ) -> str:
-    answers = [f"{n}*{keys.replace(',', '+')}*{c}*{credit}" for n, keys, c, credit in given]
+    answers = []
+    last = 0
+    for n, keys, c, credit in given:
+        answer = f"{keys.replace(',', '+')}*{c}"
+        if credit != 100 * c or n != last + 1:
+            answer += f"*{credit}"
+        answers.append(answer if n == last + 1 else f"{n}*{answer}")
+        last = n
     return "~".join([attempt_id, str(written), str(seed), str(fingerprint_), src, *answers])
 
 
+#: Keys as an answer carries them.
+_KEYS = r"[A-Za-z0-9_.:+-]*"
 #: An entry: only characters a cookie value holds without quoting, and the separators where
-#: they belong (`!` between entries, `~` between fields, `*` in an answer).
+#: they belong (`!` between entries, `~` between fields, `*` in an answer). An answer has two
+#: fields (keys, correct), three (and its credit) or four (its position first).
 _ENTRY = re.compile(
-    r"[A-Za-z0-9_-]+~[0-9]+~[0-9]+~[0-9]+~[a-z0-9-]*(?:~[0-9]+\*[A-Za-z0-9_.:+-]*\*[01]\*[0-9]+)*"
+    r"[A-Za-z0-9_-]+~[0-9]+~[0-9]+~[0-9]+~[a-z0-9-]*"
+    rf"(?:~(?:[0-9]+\*{_KEYS}\*[01]\*[0-9]+|{_KEYS}\*[01](?:\*[0-9]+)?))*"
 )
 
 
@@ -242,9 +258,14 @@ def read_entry(entry: str) -> Entry | None:
         return None
     parts = entry.split("~")
     given = []
+    last = 0
     for part in parts[5:]:
-        n, keys, correct, credit = part.split("*")
-        given.append((int(n), keys.replace("+", ","), int(correct), int(credit)))
+        fields = part.split("*")
+        n = int(fields.pop(0)) if len(fields) == 4 else last + 1
+        keys, correct = fields[0], int(fields[1])
+        credit = int(fields[2]) if len(fields) == 3 else 100 * correct
+        given.append((n, keys.replace("+", ","), correct, credit))
+        last = n
     return int(parts[1]), int(parts[2]), int(parts[3]), parts[4], tuple(given)
 
 
