@@ -17,7 +17,7 @@ from canhgiac.store import Attempt, attempts, get_store
 from canhgiac.web import progress
 from canhgiac.web.attempt import MAX_REMEMBERED
 
-from test_web_lane import PLAIN, attributes, progress_of
+from test_web_lane import PLAIN, attributes, lane_of, progress_of
 
 QUESTION_1 = re.compile(r"/q/demo-otp/a/([A-Za-z0-9_-]{22})/1")
 #: Headers every 303 to a start carries, the lane's as Flask's.
@@ -258,3 +258,36 @@ def test_a_host_trusted_hosts_does_not_name_reaches_flask(
     assert count_attempts(app) == 2
     with app.app_context():
         assert get_store().answers(attempt_id) == {}
+
+
+def test_a_session_the_lane_saved_is_kept_as_flask_reads_it(
+    app: Flask, client: FlaskClient, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The browser's next request to this worker finds the session it was just given without
+    checking and decoding it again: what Flask reads from the cookie, signed no later."""
+    with client.session_transaction() as session:
+        session["other"] = {"kept": [1, "two"], "pair": (3, "four")}
+    post_start(client)  # Flask's
+    interface = app.session_interface
+    serializer = interface.get_signing_serializer(app)  # type: ignore[attr-defined]
+    before = time.time()
+    by_lane = post_start(client)
+    name = app.config["SESSION_COOKIE_NAME"]
+    value = set_cookie(by_lane, name).split(";", 1)[0].split("=", 1)[1]
+    data, signed = serializer.loads(value, return_timestamp=True)
+    assert data["other"]["pair"] == (3, "four")
+    sessions = lane_of(app).sessions
+    checked: list[str] = []
+    monkeypatch.setattr(
+        interface, "get_signing_serializer", lambda app: checked.append("checked") or serializer
+    )
+    environ = {"HTTP_COOKIE": f"{name}={value}"}
+    kept = sessions.read(environ)
+    assert checked == []
+    assert kept.data == data and kept.attempts == {started_id(by_lane), *data["attempts"]}
+    assert int(before) <= kept.signed_at <= signed.timestamp()
+    # Another worker, which did not save it, checks it and reads the same.
+    other = type(sessions)(app)
+    found = other.read(environ)
+    assert checked == ["checked"]
+    assert found.data == kept.data and found.signed_at == signed.timestamp()

@@ -11,7 +11,6 @@ from functools import lru_cache
 from pathlib import Path
 
 from flask import Flask, Response, current_app, request, url_for
-from flask.sessions import SecureCookieSessionInterface
 from flask_babel import Babel
 from flask_compress import Compress
 from flask_wtf.csrf import CSRFProtect
@@ -33,6 +32,7 @@ from . import (
     results,
     trainer,
 )
+from .signed import SessionInterface
 
 __all__ = ["init_app"]
 
@@ -50,20 +50,6 @@ SECURITY_HEADERS = {
 }
 #: Static files asked for with a `v=` fingerprint never change: phones may keep them a year.
 STATIC_MAX_AGE = 365 * 24 * 60 * 60
-
-
-class SessionInterface(SecureCookieSessionInterface):
-    """Flask's signed-cookie session, with its signing serializer made once per secret key
-    rather than twice on every request (to read the cookie and to write it)."""
-
-    _made: tuple[tuple[object, ...], object] | None = None
-
-    def get_signing_serializer(self, app: Flask):  # type: ignore[no-untyped-def]
-        key = (app.secret_key, *(app.config.get("SECRET_KEY_FALLBACKS") or ()))
-        made = self._made
-        if made is None or made[0] != key:
-            made = self._made = (key, super().get_signing_serializer(app))
-        return made[1]
 
 
 def init_app(app: Flask) -> None:

@@ -12,7 +12,8 @@ the same rules:
   takes for a start (the `lang` cookie, else the site's first), with the `src` label cleaned
   as the view cleans it;
 - the session saved by Flask's own session interface (its serializer, its cookie's name and
-  attributes), from what the browser's session held (signed.py) and the attempt's id;
+  attributes), from what the browser's session held (signed.py) and the attempt's id, and
+  kept as saved for the browser's next request (Sessions.saved);
 - the progress cookie as the view writes it;
 - the 303 with the headers Flask gave its own last 303 to a start.
 
@@ -85,10 +86,13 @@ class Starts:
         session = interface.session_class(self.sessions.read(environ).data)  # type: ignore[attr-defined]
         session[SESSION_KEY] = remember(session, attempt.id)
         saved = app.response_class()
+        now = time.time()
         interface.save_session(app, session, saved)
-        entries = self.progress.read(cookie(environ, PROGRESS_COOKIE))
-        written = started(entries, session[SESSION_KEY], attempt, quiz, time.time())
         cookies = [("Set-Cookie", value) for value in saved.headers.getlist("Set-Cookie")]
+        for _name, value in cookies:
+            self.sessions.saved(value, session, now)
+        entries = self.progress.read(cookie(environ, PROGRESS_COOKIE))
+        written = started(entries, session[SESSION_KEY], attempt, quiz, now)
         cookies.append(("Set-Cookie", self.progress.cookie(written)))
         root = environ.get("SCRIPT_NAME", "").rstrip("/")
         return quote(f"{root}/q/{quiz.id}/a/{attempt.id}/1"), cookies
