@@ -18,7 +18,7 @@ from canhgiac import create_app
 from canhgiac.config import ConfigError
 from canhgiac.live import autopurge
 from canhgiac.live.autopurge import RETRY_SECONDS, AutoPurge
-from canhgiac.live.report import Purged
+from canhgiac.live.retention import Purged
 from canhgiac.store import Store
 
 

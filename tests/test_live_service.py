@@ -16,7 +16,8 @@ from live_helpers import age
 
 from canhgiac.content.model import Choice, Question, Quiz, Text
 from canhgiac.live import auth, counts, phones, ratelimit, service
-from canhgiac.live.report import aggregate, build, csv_text, purge, purge_session
+from canhgiac.live.report import aggregate, build, csv_text
+from canhgiac.live.retention import purge, purge_session
 from canhgiac.live.tables import live_counts, live_sessions, participants, responses
 from canhgiac.schema import metadata
 from canhgiac.store import Store, utcnow

@@ -27,7 +27,8 @@ from werkzeug.datastructures import MultiDict
 
 from canhgiac import create_app
 from canhgiac.live import ratelimit
-from canhgiac.live.report import build, purge
+from canhgiac.live.report import build
+from canhgiac.live.retention import purge
 from canhgiac.live.tables import participants, responses
 from canhgiac.store import utcnow
 

@@ -6,7 +6,7 @@ Each server process purges after the first request it answers, then every
 from cron instead). It runs after the response has been sent (`call_on_close`), so no resident
 waits for it, and one thread of a process at a time runs it. Several processes, or several
 servers sharing one PostgreSQL database, may purge at the same moment: the purge itself makes
-sure that each session is purged once (report.purge_session). A purge that fails (the database
+sure that each session is purged once (retention.purge_session). A purge that fails (the database
 is down) is logged and tried again ten minutes later.
 """
 
@@ -22,7 +22,7 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from ..config import ConfigError
-from .report import Purged, purge
+from .retention import Purged, purge
 
 EXTENSION_KEY = "canhgiac.autopurge"
 #: After a failed purge, the next try comes this many seconds later.

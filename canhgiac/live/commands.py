@@ -15,7 +15,7 @@ from .. import config
 from ..store import Store, StoreError
 from . import auth
 from .autopurge import settings
-from .report import purge
+from .retention import purge
 
 
 @contextmanager
