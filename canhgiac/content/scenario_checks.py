@@ -1,5 +1,5 @@
 """The scenario question type ("scam or safe?"): reading a question's channel, sender, parts,
-verdict and red flags, with every problem reported at its line. Used by loader.py."""
+verdict and red flags, with every problem reported at its line. Used by questions.py."""
 
 from __future__ import annotations
 
