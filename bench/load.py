@@ -4,6 +4,7 @@ on PostgreSQL, each next to a bare Flask endpoint measured in the same run.
     python bench/load.py [--db sqlite|postgresql|both] [--workers 2] [--threads 4]
                          [--clients 32] [--procs 2] [--seconds 4] [--rounds 2] [--warmup 1]
                          [--mix-seconds 15] [--phones 300] [--postgres-url URL] [--timeout 900]
+                         [--repeat 1]
 
 For each database: a fresh database (SQLite: a temporary file; PostgreSQL: CREATE DATABASE in
 the server of --postgres-url or CANHGIAC_TEST_POSTGRES_URL, dropped afterwards; skipped with a
@@ -40,16 +41,21 @@ meanwhile.
 
 Every answer acknowledged (quiz and live) is checked against the database afterwards: none
 lost, none changed, none counted twice; every attempt whose questions were all acknowledged is
-finished with the right score. The exit status is 1 if any request failed or any check did not
-hold (2 if no database could be measured). Targets are reported, not enforced. Bounded: every
-phase is timed, the whole run by `--timeout` per database. Figures are for reading, not for CI
-(tests/test_bench_load.py runs it briefly to check that it works and checks what it counts,
-never its timings); docs/performance.md keeps the latest ones.
+finished with the right score. With `--repeat N`, the whole benchmark runs N times (each
+database in turn, each time with a fresh database and servers), and a last table gives each
+endpoint's ratio over the runs (lowest, highest, median) and how many runs met its target:
+one run's ratios move by a few hundredths on a shared machine. The exit status is 1 if any
+request failed or any check did not hold (2 if no database could be measured). Targets are
+reported, not enforced. Bounded: every phase is timed, each run by `--timeout` per database.
+Figures are for reading, not for CI (tests/test_bench_load.py runs it briefly to check that it
+works and checks what it counts, never its timings); docs/performance.md keeps the latest
+ones.
 
 The parts: load_clients.py (the content as the clients need it, the browsers), load_jobs.py
 (what each client thread sends, the client processes), load_run.py (one database: servers,
-windows, reports), load_figures.py (CPU use, the tables and targets) and load_database.py
-(databases made and dropped, answers read back and tallied).
+windows, reports), load_figures.py (CPU use, the tables and targets), load_database.py
+(databases made and dropped, answers read back and tallied) and load_summary.py (several runs
+in one table).
 """
 
 from __future__ import annotations
@@ -63,14 +69,18 @@ import tempfile
 from datetime import date
 from pathlib import Path
 
-from harness import Failed
+from harness import Failed, format_table
 from load_clients import ACCEPT_ENCODING
 from load_database import create_postgres, drop_postgres
 from load_figures import ENDPOINTS, PAGE_TARGET, POST_TARGET
 from load_run import Run
+from load_summary import RunFigures, summary_columns, summary_rows
 from sqlalchemy.exc import SQLAlchemyError
 
 # -- main ----------------------------------------------------------------------------------------
+
+#: The databases, as the summary over several runs names them.
+DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 
 
 def machine() -> str:
@@ -110,6 +120,9 @@ def main() -> int:
     )
     parser.add_argument("--postgres-url", default=os.environ.get("CANHGIAC_TEST_POSTGRES_URL"))
     parser.add_argument("--timeout", type=int, default=900, help="seconds per database at most")
+    parser.add_argument(
+        "--repeat", type=int, default=1, help="whole runs, then a table over all of them"
+    )
     args = parser.parse_args()
     if not (
         1 <= args.workers <= 16
@@ -121,53 +134,38 @@ def main() -> int:
         and 0 <= args.warmup <= 30
         and 1 <= args.mix_seconds <= 600
         and args.procs <= args.phones <= 1000
+        and 1 <= args.repeat <= 10
     ):
         parser.error(
             "out of bounds: at most 16 workers, 64 threads, 16 client processes, 512 client "
             "connections (at least one per process), 120 s per window, 10 rounds, 600 s of "
-            "mix, 1000 phones"
+            "mix, 1000 phones, 10 repeats"
         )
     print(f"load benchmark on {machine()}", flush=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]
     failures: list[str] = []
     missed: list[str] = []
     ran = 0
-    for db in databases:
-        print(flush=True)
-        if db == "postgresql" and not args.postgres_url:
-            print(
-                "== PostgreSQL: skipped, no server (give --postgres-url, set "
-                "CANHGIAC_TEST_POSTGRES_URL, or run under `bash .ci/with-postgres`)",
-                flush=True,
-            )
-            continue
-        with tempfile.TemporaryDirectory(prefix="canhgiac-load-") as tmp:
-            work = Path(tmp)
-            try:
-                url = (
-                    f"sqlite:///{work / 'load.sqlite3'}"
-                    if db == "sqlite"
-                    else create_postgres(args.postgres_url)
-                )
-            except SQLAlchemyError as exc:
-                failures.append(f"{db}: no database to measure: {first_line(exc)}")
-                continue
-            run = Run(args, db, url, work)
-            try:
-                run.execute()
+    figures: dict[str, list[RunFigures]] = {}
+    for repeat in range(args.repeat):
+        if args.repeat > 1:
+            print(f"\n=== run {repeat + 1} of {args.repeat}", flush=True)
+        for db in databases:
+            run = measure(args, db, failures)
+            if run is not None:
                 ran += 1
-            except (Failed, OSError, subprocess.SubprocessError, SQLAlchemyError) as exc:
-                detail = getattr(exc, "stderr", None) or ""
-                if isinstance(exc, SQLAlchemyError):
-                    exc, detail = first_line(exc), ""  # type: ignore[assignment]
-                failures.append(f"{db}: the benchmark failed: {exc} {detail}".strip())
-            finally:
-                if db == "postgresql":
-                    drop_postgres(args.postgres_url, url)
-            failures += run.failures
-            missed += run.missed
-            if run.failures:  # the server's account of them, before its folder goes
-                print_server_errors(work / "app.log")
+                missed += run.missed
+                figures.setdefault(DATABASES[db], []).append(run.figures)
+    if args.repeat > 1 and figures:
+        print(flush=True)
+        print(
+            "Over the runs: each endpoint's ÷bare (lowest-highest (median), and in how many "
+            "runs it met its target), the market day's residents per second and the seconds "
+            "within which the live burst's answers were all acknowledged",
+            flush=True,
+        )
+        for line in format_table(summary_columns(list(figures)), summary_rows(figures)):
+            print(line, flush=True)
     print(flush=True)
     if ran:
         targets = ran * len(ENDPOINTS)
@@ -182,6 +180,48 @@ def main() -> int:
     if not ran:
         return 2
     return 1 if failures else 0
+
+
+def measure(args: argparse.Namespace, db: str, failures: list[str]) -> Run | None:
+    """One run on one database, reported as it goes; what failed is added to `failures`. The
+    run, or None when it did not get as far as its figures (no database, a server that did
+    not start, a phase over its time)."""
+    print(flush=True)
+    if db == "postgresql" and not args.postgres_url:
+        print(
+            "== PostgreSQL: skipped, no server (give --postgres-url, set "
+            "CANHGIAC_TEST_POSTGRES_URL, or run under `bash .ci/with-postgres`)",
+            flush=True,
+        )
+        return None
+    with tempfile.TemporaryDirectory(prefix="canhgiac-load-") as tmp:
+        work = Path(tmp)
+        try:
+            url = (
+                f"sqlite:///{work / 'load.sqlite3'}"
+                if db == "sqlite"
+                else create_postgres(args.postgres_url)
+            )
+        except SQLAlchemyError as exc:
+            failures.append(f"{db}: no database to measure: {first_line(exc)}")
+            return None
+        run = Run(args, db, url, work)
+        done = False
+        try:
+            run.execute()
+            done = True
+        except (Failed, OSError, subprocess.SubprocessError, SQLAlchemyError) as exc:
+            detail = getattr(exc, "stderr", None) or ""
+            if isinstance(exc, SQLAlchemyError):
+                exc, detail = first_line(exc), ""  # type: ignore[assignment]
+            failures.append(f"{db}: the benchmark failed: {exc} {detail}".strip())
+        finally:
+            if db == "postgresql":
+                drop_postgres(args.postgres_url, url)
+        failures += run.failures
+        if run.failures:  # the server's account of them, before its folder goes
+            print_server_errors(work / "app.log")
+    return run if done else None
 
 
 def first_line(exc: SQLAlchemyError) -> str:

@@ -39,13 +39,15 @@ from load_figures import (
     throughput_rows,
 )
 from load_jobs import Clients
+from load_summary import RunFigures
 
 TRAINER = ("bench", "bench-password-123")
 
 
 class Run:
     """The benchmark on one database: `execute` starts the servers and the clients, measures,
-    reports (`say`) and collects what failed (`failures`) and the targets missed (`missed`)."""
+    reports (`say`) and collects what failed (`failures`), the targets missed (`missed`) and
+    the figures a summary over several runs takes (`figures`)."""
 
     def __init__(self, args: argparse.Namespace, db: str, url: str, work: Path) -> None:
         self.args = args
@@ -56,6 +58,7 @@ class Run:
         self.lines: list[str] = []
         self.failures: list[str] = []
         self.missed: list[str] = []
+        self.figures = RunFigures()
         self.server_roots: list[int] = []
         self.db_roots: list[int] = []
         self.cpus = os.cpu_count() or 1
@@ -247,6 +250,9 @@ class Run:
             self.say(line)
         names = {label: name for name, label, _target in ENDPOINTS}
         self.missed += [f"{self.db} {names[label]}" for label in missed]
+        for (name, label, _target), row in zip(ENDPOINTS, rows[1:], strict=True):
+            self.figures.shares[name] = row[3]  # type: ignore[assignment]
+            self.figures.met[name] = label not in missed
         for label, windows, _near, _target in measured:
             errors = sum(m.errors for m in windows)
             if errors:
@@ -259,6 +265,7 @@ class Run:
             values, errors = merged(self.results, kind)
             rows.append(Measured(label, values, errors, mix.seconds))
         whole = Measured("the whole mix", mix.latencies, mix.errors, mix.seconds)
+        self.figures.residents = mix.residents / mix.seconds
         self.say(
             f"Market day: {mix.residents} residents from home page to result in "
             f"{mix.seconds:g} s ({mix.residents / mix.seconds:.1f}/s), "
@@ -345,6 +352,7 @@ class Run:
 
         self.say()
         window = answered[-1] - t0 if answered else float("nan")
+        self.figures.burst = window if answered else None
         self.say(
             f"Live burst: {args.phones} phones joined ({join_errors} errors); the first "
             f"question opened and {len(acknowledged)} answers were acknowledged within "

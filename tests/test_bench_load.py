@@ -32,6 +32,7 @@ from load_figures import (  # noqa: E402
     cpu_seconds,
     throughput_rows,
 )
+from load_summary import RunFigures, summary_rows  # noqa: E402
 
 # -- the throughput table ---------------------------------------------------------------------
 
@@ -90,6 +91,57 @@ def test_windows_combine_into_one_measure() -> None:
     assert both == Measured("both", [0.1, 0.2, 0.3], 3, 6.0, 2.0, 1.0, 0.5)
     assert both.rate == 0.5
     assert both.p(50) == pytest.approx(200.0)  # ms
+
+
+# -- several runs in one table ------------------------------------------------------------------
+
+
+def figures(shares: dict[str, float], residents: float, burst: float | None) -> RunFigures:
+    targets = {name: target for name, _label, target in ENDPOINTS}
+    return RunFigures(
+        shares=dict(shares),
+        met={name: share >= targets[name] for name, share in shares.items()},
+        residents=residents,
+        burst=burst,
+    )
+
+
+def test_several_runs_give_each_figure_its_range_median_and_runs_that_met_it() -> None:
+    names = [name for name, _label, _target in ENDPOINTS]
+    good = {name: 0.70 for name in names}
+    runs = {
+        "SQLite": [
+            figures(good | {"start": 0.34, "answer": 0.41}, 18.7, 5.0),
+            figures(good | {"start": 0.42, "answer": 0.45}, 25.7, 2.9),
+            figures(good | {"start": 0.395, "answer": 0.35}, 14.7, None),
+        ],
+        "PostgreSQL": [figures(good | {"result": 0.59}, 10.6, 8.6)],
+    }
+    rows = {row[0]: row[1:] for row in summary_rows(runs)}
+    assert rows["quiz start POST /q/<id>/start"] == [
+        "≥35%",
+        "0.34-0.42 (0.40), 2 of 3",
+        "0.70-0.70 (0.70), 1 of 1",
+    ]
+    # A share exactly at its target meets it.
+    assert rows["answer POST /q/<id>/a/<a>/<n>"][1] == "0.35-0.45 (0.41), 3 of 3"
+    assert rows["result GET /q/<id>/a/<a>/result"] == [
+        "≥60%",
+        "0.70-0.70 (0.70), 3 of 3",
+        "0.59-0.59 (0.59), 0 of 1",
+    ]
+    assert rows["market day, residents/s"] == ["", "14.7-25.7 (18.7)", "10.6-10.6 (10.6)"]
+    # A burst that was not measured leaves the range of the others (median of two: 4.0).
+    assert rows["live burst, all answered within s"] == ["", "2.9-5.0 (4.0)", "8.6-8.6 (8.6)"]
+    assert rows["every target met"] == ["", "2 of 3 runs", "0 of 1 runs"]
+    assert len(rows) == len(ENDPOINTS) + 3
+
+
+def test_a_run_that_reported_no_endpoint_did_not_meet_every_target() -> None:
+    assert not RunFigures().every_target_met
+    rows = {row[0]: row[1:] for row in summary_rows({"SQLite": [RunFigures()]})}
+    assert rows["home page GET /"] == ["≥60%", None]
+    assert rows["every target met"] == ["", "0 of 1 runs"]
 
 
 def test_cpu_seconds_counts_a_process_and_its_descendants(tmp_path: Path) -> None:
@@ -227,7 +279,8 @@ def table_row(output: str, label: str) -> list[str]:
 
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
-    args = ["--db", db, *SHORT]
+    # On SQLite twice, for the table over several runs.
+    args = ["--db", db, *SHORT, "--repeat", "2" if db == "sqlite" else "1"]
     if db == "postgresql":
         if not POSTGRES_URL:
             if REQUIRE_POSTGRES:
@@ -257,7 +310,20 @@ def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
     )
     assert "; stored 10, lost 0, double-counted 0 (" in output
     assert re.search(r"Market day: \d+ residents from home page to result", output)
-    assert re.search(r"no errors\): met \d of 7", output)
+    if db == "postgresql":
+        assert re.search(r"no errors\): met \d of 7", output)
+        assert "Over the runs" not in output
+        return
+    assert "=== run 1 of 2" in output and "=== run 2 of 2" in output
+    assert re.search(r"no errors\): met \d+ of 14", output)
+    summary = output[output.index("Over the runs") :]
+    ranges = r"(\d+\.\d\d)-(\d+\.\d\d) \((\d+\.\d\d)\), ([012]) of 2"
+    for _name, label, target in ENDPOINTS:
+        found = re.search(re.escape(label) + rf" +≥{target:.0%} +{ranges}\n", summary)
+        assert found is not None, (label, summary)
+        low, high, median = (float(found.group(i)) for i in (1, 2, 3))
+        assert low <= median <= high, (label, summary)
+    assert re.search(r"\nevery target met +[012] of 2 runs\n", summary), summary
 
 
 def test_the_benchmark_says_when_it_has_no_database() -> None:
