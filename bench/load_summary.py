@@ -33,8 +33,8 @@ class RunFigures:
         return len(self.met) == len(ENDPOINTS) and all(self.met.values())
 
 
-def spread(values: Sequence[float | None], spec: str) -> str | None:
-    """ "lowest-highest (median)" of the values measured, None if none was."""
+def low_high_median(values: Sequence[float | None], spec: str) -> str | None:
+    """The values measured as "lowest-highest (median)"; None if none was."""
     found = [v for v in values if v is not None]
     if not found:
         return None
@@ -58,7 +58,7 @@ def summary_rows(runs: dict[str, list[RunFigures]]) -> list[list[object]]:
     for name, label, target in ENDPOINTS:
         row: list[object] = [label, f"≥{target:.0%}"]
         for figures in runs.values():
-            shares = spread([f.shares.get(name) for f in figures], ".2f")
+            shares = low_high_median([f.shares.get(name) for f in figures], ".2f")
             met = sum(f.met.get(name, False) for f in figures)
             row.append(None if shares is None else f"{shares}, {met} of {len(figures)}")
         rows.append(row)
@@ -66,14 +66,14 @@ def summary_rows(runs: dict[str, list[RunFigures]]) -> list[list[object]]:
         [
             "market day, residents/s",
             "",
-            *(spread([f.residents for f in r], ".1f") for r in runs.values()),
+            *(low_high_median([f.residents for f in r], ".1f") for r in runs.values()),
         ]
     )
     rows.append(
         [
             "live burst, all answered within s",
             "",
-            *(spread([f.burst for f in r], ".1f") for r in runs.values()),
+            *(low_high_median([f.burst for f in r], ".1f") for r in runs.values()),
         ]
     )
     rows.append(

@@ -123,7 +123,6 @@ def test_several_runs_give_each_figure_its_range_median_and_runs_that_met_it() -
         "0.34-0.42 (0.40), 2 of 3",
         "0.70-0.70 (0.70), 1 of 1",
     ]
-    # A share exactly at its target meets it.
     assert rows["answer POST /q/<id>/a/<a>/<n>"][1] == "0.35-0.45 (0.41), 3 of 3"
     assert rows["result GET /q/<id>/a/<a>/result"] == [
         "≥60%",
@@ -322,7 +321,16 @@ def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
         found = re.search(re.escape(label) + rf" +≥{target:.0%} +{ranges}\n", summary)
         assert found is not None, (label, summary)
         low, high, median = (float(found.group(i)) for i in (1, 2, 3))
-        assert low <= median <= high, (label, summary)
+        # The two runs' own rows: their ÷bare are the range's ends, their verdicts the count.
+        rows = [
+            line.split()
+            for line in output[: output.index("Over the runs")].splitlines()
+            if line.startswith(label + " ") and line.endswith(("met", "MISSED"))
+        ]
+        assert len(rows) == 2, (label, rows)
+        shares = sorted(float(row[len(label.split()) + 2]) for row in rows)
+        assert (low, high) == (shares[0], shares[1]) and low <= median <= high, (label, summary)
+        assert int(found.group(4)) == sum(row[-1] == "met" for row in rows), (label, summary)
     assert re.search(r"\nevery target met +[012] of 2 runs\n", summary), summary
 
 
