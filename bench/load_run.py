@@ -268,7 +268,7 @@ class Run:
         self.figures.residents = mix.residents / mix.seconds
         self.say(
             f"Market day: {mix.residents} residents from home page to result in "
-            f"{mix.seconds:g} s ({mix.residents / mix.seconds:.1f}/s), "
+            f"{mix.seconds:g} s ({self.figures.residents:.1f}/s), "
             f"{whole.rate / base.rate:.0%} of the bare endpoint's requests/s; "
             f"server CPU {mix.server_cpu / max(1, whole.count) * 1000:.2f} ms per request, "
             f"clients {mix.client_cpu / (mix.seconds * self.cpus):.0%} and others "
