@@ -3,8 +3,8 @@ on PostgreSQL, each next to a bare Flask endpoint measured in the same run.
 
     python bench/load.py [--db sqlite|postgresql|both] [--workers 2] [--threads 4]
                          [--clients 32] [--procs 2] [--seconds 4] [--rounds 2] [--warmup 1]
-                         [--mix-seconds 15] [--phones 300] [--postgres-url URL] [--timeout 900]
-                         [--repeat 1]
+                         [--mix-seconds 15] [--phones 300] [--quizzes-per-phone 3]
+                         [--postgres-url URL] [--timeout 900] [--repeat 1]
 
 For each database: a fresh database (SQLite: a temporary file; PostgreSQL: CREATE DATABASE in
 the server of --postgres-url or CANHGIAC_TEST_POSTGRES_URL, dropped afterwards; skipped with a
@@ -14,22 +14,25 @@ Flask app (one trivial endpoint, bench/harness.py) under the same gunicorn setti
 only.
 
 The clients are `--procs` processes of `--clients / --procs` threads each (so that no client
-interpreter's GIL caps the load), each thread one keep-alive connection (stdlib http.client,
-its own cookies, `Accept-Encoding: gzip, deflate, br, zstd` as current phones send). Clients
-and servers share the machine's CPUs: next to each figure are the server CPU per request and
-the share of the machine's CPU that the clients, and everything else on the machine, used
-meanwhile.
+interpreter's GIL caps the load). In the one-endpoint windows each thread keeps one keep-alive
+connection to each server (stdlib http.client), on which it sends the requests of its phones,
+each phone with its own cookies; in the market day each resident's phone has a connection of
+its own. Every phone sends `Accept-Encoding: gzip, deflate, br, zstd`, as current phones do.
+Clients and servers share the machine's CPUs: next to each figure are the server CPU per
+request and the share of the machine's CPU that the clients, and everything else on the
+machine, used meanwhile.
 
 1. Throughput, one endpoint at a time: the same clients send only that request, as fast as it
    is answered, for `--warmup` seconds (not counted) and then `--seconds` seconds, in
-   `--rounds` rounds of all endpoints in turn (so that noise on the machine spreads over all
-   of them), each endpoint's window between two of the bare endpoint's: the home page, lesson
-   pages, quiz intros (with a `?src=` label), quiz starts (POST), question pages, answer posts
-   (POST, every question of the attempts just started, in order, so attempts finish and are
-   scored) and result pages. Per endpoint: requests/s, p50 and p99 latency, errors, and the
-   ratios to the bare windows next to its own (the machine's speed drifts over tens of
-   seconds) and to all of them; the targets, on the first: pages at least 60% of the bare
-   endpoint's throughput, posts at least 35%.
+   `--rounds` rounds of all endpoints in turn (so that noise on the machine spreads over all of
+   them), each endpoint's window between two of the bare endpoint's: the home page, lesson
+   pages, quiz intros (with a `?src=` label), quiz starts (POST; a new phone every
+   `--quizzes-per-phone` starts), question pages, answer posts (POST, every question of the
+   attempts just started, in order, so attempts finish and are scored) and result pages, each
+   with the cookies of the phone that started its attempt. Per endpoint: requests/s, p50 and
+   p99 latency, errors, and the ratios to the bare windows next to its own (the machine's speed
+   drifts over tens of seconds) and to all of them; the targets, on the first: pages at least
+   60% of the bare endpoint's throughput, posts at least 35%.
 2. A market day (`--mix-seconds`): residents one after another on every client thread, each
    with a new phone: the home page, a lesson, its quiz's intro from a leaflet's QR code, start,
    then every question (the form parsed from the page; 5% of answers sent
@@ -70,7 +73,7 @@ from datetime import date
 from pathlib import Path
 
 from harness import Failed, format_table
-from load_clients import ACCEPT_ENCODING
+from load_clients import ACCEPT_ENCODING, MAX_QUIZZES_PER_PHONE, QUIZZES_PER_PHONE
 from load_database import create_postgres, drop_postgres
 from load_figures import ENDPOINTS, PAGE_TARGET, POST_TARGET
 from load_run import Run
@@ -116,6 +119,12 @@ def main() -> int:
     parser.add_argument("--mix-seconds", type=float, default=15, help="the market-day mix")
     parser.add_argument("--phones", type=int, default=300, help="phones in the live burst")
     parser.add_argument(
+        "--quizzes-per-phone",
+        type=int,
+        default=QUIZZES_PER_PHONE,
+        help=f"quizzes each phone starts in the windows (1-{MAX_QUIZZES_PER_PHONE})",
+    )
+    parser.add_argument(
         "--accept-encoding", default=ACCEPT_ENCODING, help="the phones' Accept-Encoding header"
     )
     parser.add_argument("--postgres-url", default=os.environ.get("CANHGIAC_TEST_POSTGRES_URL"))
@@ -135,11 +144,12 @@ def main() -> int:
         and 1 <= args.mix_seconds <= 600
         and args.procs <= args.phones <= 1000
         and 1 <= args.repeat <= 10
+        and 1 <= args.quizzes_per_phone <= MAX_QUIZZES_PER_PHONE
     ):
         parser.error(
             "out of bounds: at most 16 workers, 64 threads, 16 client processes, 512 client "
             "connections (at least one per process), 120 s per window, 10 rounds, 600 s of "
-            "mix, 1000 phones, 10 repeats"
+            f"mix, 1000 phones, 10 repeats, {MAX_QUIZZES_PER_PHONE} quizzes per phone"
         )
     print(f"load benchmark on {machine()}", flush=True)
     databases = ["sqlite", "postgresql"] if args.db == "both" else [args.db]

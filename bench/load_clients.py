@@ -16,8 +16,13 @@ from harness import ROOT, Client, Phone
 #: What phones send (Chrome since version 123, 2024, and Firefox since 126; `--accept-encoding`
 #: "gzip, deflate, br" for an older browser); the client decodes what comes back.
 ACCEPT_ENCODING = "gzip, deflate, br, zstd"
-#: A browser remembers this many quiz attempts (canhgiac.web.quiz.MAX_REMEMBERED).
-ATTEMPTS_PER_BROWSER = 20
+#: Quizzes each phone starts in the one-endpoint windows (`--quizzes-per-phone`): a resident at
+#: the cultural house doing a few, where the market day's residents do one each. Her phone then
+#: carries every attempt in its progress cookie, as a resident's does. At most what a browser's
+#: session remembers (canhgiac.web.attempt.MAX_REMEMBERED), the heaviest phone: its cookie
+#: carries only the last eleven, and its older attempts' pages are read from the database.
+QUIZZES_PER_PHONE = 3
+MAX_QUIZZES_PER_PHONE = 20
 #: Leaflet and market labels for `?src=`.
 SOURCES = 12
 #: Share of answers sent twice: back button and retry in the market mix, double taps live.
@@ -105,9 +110,12 @@ class Slot:
     deadline: float = math.inf
     counter: int = 0
     rng: random.Random = field(default_factory=random.Random)
-    page: Browser | None = None
+    page: Browser | None = None  # the pages kept for everyone
     bare: Browser | None = None
-    fresh: list[Browser] = field(default_factory=list)  # browsers with a session
+    phone: Browser | None = None  # the phone starting quizzes
+    resident: Browser | None = None  # the market day's phone
+    #: The thread's keep-alive connection to each port, which its windows' browsers share.
+    connections: dict[int, http.client.HTTPConnection | None] = field(default_factory=dict)
     attempts: list[AttemptRef] = field(default_factory=list)  # started, not all answered
     finished: list[AttemptRef] = field(default_factory=list)
     cursor: int = 0
@@ -133,10 +141,35 @@ class Recording:
 
 
 class Browser(Recording, Client):
-    def __init__(self, slot: Slot, port: int) -> None:
-        super().__init__(port, {}, threading.Lock(), accept_encoding=slot.accept)
+    """A phone's browser: its cookies, and a connection of its own or (`shared`) its client
+    thread's, so that the one-endpoint windows keep the same connections whichever phone's
+    cookies a request carries."""
+
+    def __init__(self, slot: Slot, port: int, *, shared: bool = False) -> None:
         self.slot = slot
+        self.shared = shared
+        self._own: http.client.HTTPConnection | None = None
+        kept = slot.connections.get(port)
+        super().__init__(port, {}, threading.Lock(), accept_encoding=slot.accept)
+        if shared:  # Client.__init__ set no connection: the thread's stays open
+            slot.connections[port] = kept
         self.started = 0
+
+    @property  # type: ignore[override]
+    def conn(self) -> http.client.HTTPConnection | None:
+        return self.slot.connections.get(self.port) if self.shared else self._own
+
+    @conn.setter
+    def conn(self, value: http.client.HTTPConnection | None) -> None:
+        if self.shared:
+            self.slot.connections[self.port] = value
+        else:
+            self._own = value
+
+    def close(self) -> None:
+        if self.conn is not None:
+            self.conn.close()
+            self.conn = None
 
 
 class LivePhone(Recording, Phone):

@@ -15,7 +15,6 @@ from collections import Counter, defaultdict
 
 from harness import Failed
 from load_clients import (
-    ATTEMPTS_PER_BROWSER,
     CHOICE,
     DOUBLE_LIVE,
     DOUBLE_MIX,
@@ -41,11 +40,19 @@ class ClientProcess:
     """The clients of one process, driven by commands from the main process."""
 
     def __init__(
-        self, index: int, procs: int, threads: int, ports: dict[str, int], content, accept: str
-    ):  # type: ignore[no-untyped-def]
+        self,
+        index: int,
+        procs: int,
+        threads: int,
+        ports: dict[str, int],
+        content,  # type: ignore[no-untyped-def]
+        accept: str,
+        quizzes_per_phone: int,
+    ):
         self.index = index
         self.ports = ports
         self.content = content
+        self.quizzes_per_phone = quizzes_per_phone
         self.slots = [Slot(index + procs * i) for i in range(threads)]
         for slot in self.slots:
             slot.accept = accept
@@ -66,10 +73,12 @@ class ClientProcess:
                     return
                 except (Failed, OSError, http.client.HTTPException, AttributeError) as exc:
                     slot.errors.append((slot.kind, repr(exc)[:300]))
-                    for browser in (slot.page, slot.bare):
-                        if browser is not None and browser.conn is not None:
-                            browser.conn.close()
-                            browser.conn = None
+                    for conn in slot.connections.values():
+                        if conn is not None:
+                            conn.close()
+                    slot.connections.clear()
+                    if slot.resident is not None:
+                        slot.resident.close()
                     time.sleep(0.05)
 
         threads = [threading.Thread(target=loop, args=(s,)) for s in slots]
@@ -106,44 +115,18 @@ class ClientProcess:
         return result
 
     def has_work(self, name: str, slot: Slot) -> bool:
-        if name == "start":
-            return bool(slot.fresh)
         if name == "answer":
             return bool(slot.attempts)
         return True
 
-    def prepare(self, browsers: int, deadline: float) -> dict[str, object]:
-        """Give each thread `browsers` browsers holding a session (for the answers): each
-        starts one quiz and opens its first question, as a resident does."""
-        quiz_ids = sorted(self.content.quizzes)
-
-        def job(slot: Slot) -> None:
-            if len(slot.fresh) >= browsers:
-                raise Exhausted
-            browser = Browser(slot, self.ports["app"])
-            quiz = quiz_ids[slot.n % len(quiz_ids)]
-            response, _ = browser.expect(303, "setup", "POST", f"/q/{quiz}/start", {"src": ""})
-            browser.expect(200, "setup", "GET", location(response))
-            found = LOCATION.search(location(response))
-            if not found:
-                raise Failed(f"start: unexpected Location {location(response)!r}")
-            slot.attempts.append(
-                AttemptRef(browser, quiz, found.group(2), len(self.content.quizzes[quiz]))
-            )
-            browser.started = 1
-            slot.fresh.append(browser)
-
-        self.run(job, self.slots, 0, deadline)
-        return self.collect(self.slots, -math.inf, math.inf)
-
     def job_bare(self, slot: Slot) -> None:
         if slot.bare is None:
-            slot.bare = Browser(slot, self.ports["bare"])
+            slot.bare = Browser(slot, self.ports["bare"], shared=True)
         slot.bare.expect(200, "bare", "GET", "/ping")
 
     def _page(self, slot: Slot) -> Browser:
         if slot.page is None:
-            slot.page = Browser(slot, self.ports["app"])
+            slot.page = Browser(slot, self.ports["app"], shared=True)
         slot.counter += 1
         return slot.page
 
@@ -161,9 +144,10 @@ class ClientProcess:
         browser.expect(200, "intro", "GET", f"/q/{quiz}?src=cho-{slot.counter % SOURCES}")
 
     def job_start(self, slot: Slot) -> None:
-        if not slot.fresh:
-            raise Exhausted
-        browser = slot.fresh[0]
+        """A quiz started from its intro's form; a new phone every `quizzes_per_phone`."""
+        if slot.phone is None or slot.phone.started >= self.quizzes_per_phone:
+            slot.phone = Browser(slot, self.ports["app"], shared=True)
+        browser = slot.phone
         slot.counter += 1
         _lesson, quiz = self.content.lessons[slot.counter % len(self.content.lessons)]
         form = {"src": f"cho-{slot.counter % SOURCES}"}  # no token: see canhgiac/web/origin.py
@@ -174,8 +158,6 @@ class ClientProcess:
         count = len(self.content.quizzes[quiz])
         slot.attempts.append(AttemptRef(browser, quiz, found.group(2), count))
         browser.started += 1
-        if browser.started >= ATTEMPTS_PER_BROWSER:
-            slot.fresh.pop(0)
 
     def job_question(self, slot: Slot) -> None:
         if not slot.attempts:
@@ -212,10 +194,11 @@ class ClientProcess:
         attempt.browser.expect(200, "result", "GET", path)
 
     def job_mix(self, slot: Slot) -> None:
-        """One resident at the market, from the home page to the quiz result."""
-        if slot.page is not None and slot.page.conn is not None:
-            slot.page.conn.close()  # the previous resident's phone
-        browser = slot.page = Browser(slot, self.ports["app"])
+        """One resident at the market, from the home page to the quiz result, on a phone and
+        a connection of her own."""
+        if slot.resident is not None:
+            slot.resident.close()  # the previous resident's phone
+        browser = slot.resident = Browser(slot, self.ports["app"])
         slot.counter += 1
         lesson, quiz = self.content.lessons[slot.counter % len(self.content.lessons)]
         browser.expect(200, "home", "GET", "/")
@@ -331,8 +314,8 @@ class ClientProcess:
         return found
 
 
-def client_main(conn, index, procs, threads, ports, content, accept) -> None:  # type: ignore[no-untyped-def]
-    clients = ClientProcess(index, procs, threads, ports, content, accept)
+def client_main(conn, index, procs, threads, ports, content, accept, quizzes_per_phone) -> None:  # type: ignore[no-untyped-def]
+    clients = ClientProcess(index, procs, threads, ports, content, accept, quizzes_per_phone)
     while True:
         command = conn.recv()
         if command is None:
@@ -349,7 +332,13 @@ class Clients:
     """The client processes, seen from the main process."""
 
     def __init__(
-        self, procs: int, threads: int, ports: dict[str, int], content: Content, accept: str
+        self,
+        procs: int,
+        threads: int,
+        ports: dict[str, int],
+        content: Content,
+        accept: str,
+        quizzes_per_phone: int,
     ) -> None:
         context = multiprocessing.get_context("spawn")
         self.pipes = []
@@ -358,7 +347,7 @@ class Clients:
             parent, child = context.Pipe()
             proc = context.Process(
                 target=client_main,
-                args=(child, index, procs, threads, ports, content, accept),
+                args=(child, index, procs, threads, ports, content, accept, quizzes_per_phone),
                 daemon=True,
             )
             proc.start()

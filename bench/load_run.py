@@ -4,7 +4,6 @@ and the checks."""
 from __future__ import annotations
 
 import argparse
-import math
 import os
 import secrets
 import shutil
@@ -15,7 +14,7 @@ from collections import defaultdict
 from pathlib import Path
 
 from harness import ROOT, Failed, Trainer, bare_command, format_table, free_port, start, stop
-from load_clients import ATTEMPTS_PER_BROWSER, shipped_content
+from load_clients import shipped_content
 from load_database import (
     database_roots,
     database_version,
@@ -126,6 +125,7 @@ class Run:
                 ports,
                 shipped_content(),
                 args.accept_encoding,
+                args.quizzes_per_phone,
             )
             self.header()
             self.phase(clients, "mix", args.warmup + 2, [])  # warms every worker up: not shown
@@ -138,9 +138,6 @@ class Run:
             near: dict[str, list[Measured]] = defaultdict(list)
             for _ in range(args.rounds):
                 for name, _label, _target in ENDPOINTS:
-                    if name == "start":
-                        self.prepare(clients, bare[-1].rate)
-                        bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
                     roots = self.server_roots + self.db_roots
                     rounds[name].append(self.phase(clients, name, args.seconds, roots))
                     bare.append(self.phase(clients, "bare", args.seconds, [bare_root]))
@@ -175,6 +172,11 @@ class Run:
             f"{args.procs * threads} keep-alive connections (http.client, Accept-Encoding: "
             f"{args.accept_encoding}); {self.cpus} CPUs shared by clients and servers"
         )
+        quizzes = args.quizzes_per_phone
+        self.say(
+            f"   phones: {quizzes} quiz{'zes' if quizzes != 1 else ''} each in the windows below, "
+            f"one in the market day"
+        )
 
     def phase(self, clients: Clients, name: str, seconds: float, roots: list[int]) -> Measured:
         """Run one timed phase on every client; figures over its window (after warm-up)."""
@@ -206,23 +208,11 @@ class Run:
             for message in r["messages"]:  # type: ignore[attr-defined]
                 self.failures.append(f"{self.db} {name}: {message}")
         exhausted = sum(int(r["exhausted"]) for r in results)  # type: ignore[call-overload]
-        if exhausted and name in ("start", "answer"):
+        if exhausted and name == "answer":
             self.say(f"   note: {exhausted} client threads ran out of work in the {name} phase")
         residents = sum(int(r["residents"]) for r in results)  # type: ignore[call-overload]
         others = max(0.0, busy - all_ours)
         return Measured(name, latencies, errors, seconds, server, client, others, residents)
-
-    def prepare(self, clients: Clients, bare_rate: float) -> None:
-        """Enough browsers with a session that no thread runs out of quiz starts."""
-        args = self.args
-        per_thread = bare_rate * (args.seconds + args.warmup) / args.clients * 1.2
-        browsers = min(400, math.ceil(per_thread / ATTEMPTS_PER_BROWSER) + 1)
-        results = clients.call(
-            "prepare", self.left(), browsers=browsers, deadline=time.monotonic() + 120
-        )
-        _, errors = merged(results, "setup")
-        if errors:
-            self.failures.append(f"{self.db} setup: {errors} requests failed")
 
     # -- reports ---------------------------------------------------------------------------
     def report_throughput(

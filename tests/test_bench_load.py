@@ -8,7 +8,9 @@ import os
 import re
 import subprocess
 import sys
+import threading
 import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from types import SimpleNamespace
 
@@ -23,6 +25,7 @@ from conftest import DEMO_CONTENT, POSTGRES_URL, PROJECT_ROOT, REQUIRE_POSTGRES
 BENCH = PROJECT_ROOT / "bench"
 sys.path.insert(0, str(BENCH))
 
+from load_clients import Browser, Slot  # noqa: E402
 from load_database import quiz_answers, tally_live, tally_quiz  # noqa: E402
 from load_figures import (  # noqa: E402
     ENDPOINTS,
@@ -141,6 +144,53 @@ def test_a_run_that_reported_no_endpoint_did_not_meet_every_target() -> None:
     rows = {row[0]: row[1:] for row in summary_rows({"SQLite": [RunFigures()]})}
     assert rows["home page GET /"] == ["≥60%", None]
     assert rows["every target met"] == ["", "0 of 1 runs"]
+
+
+class CookieEcho(BaseHTTPRequestHandler):
+    """Answers with the cookies it was sent; /set/<x> sets phone=<x>. Records each client's
+    port: one per connection."""
+
+    protocol_version = "HTTP/1.1"  # keep-alive
+    peers: set[int] = set()
+
+    def do_GET(self) -> None:
+        type(self).peers.add(self.client_address[1])
+        body = (self.headers.get("Cookie") or "-").encode()
+        self.send_response(200)
+        if self.path.startswith("/set/"):
+            self.send_header("Set-Cookie", f"phone={self.path[5:]}; Path=/")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: object) -> None:
+        pass
+
+
+def test_the_windows_phones_share_their_threads_connection_and_keep_their_own_cookies() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), CookieEcho)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    port = server.server_address[1]
+    slot = Slot(0)
+    try:
+        first = Browser(slot, port, shared=True)
+        assert first.expect(200, "x", "GET", "/set/a")[1] == "-"
+        second = Browser(slot, port, shared=True)  # a new phone: the connection stays open
+        assert second.expect(200, "x", "GET", "/set/b")[1] == "-"
+        assert first.expect(200, "x", "GET", "/")[1] == "phone=a"
+        assert second.expect(200, "x", "GET", "/")[1] == "phone=b"
+        assert len(CookieEcho.peers) == 1
+        # The market day's resident: a phone and a connection of her own.
+        resident = Browser(slot, port)
+        assert resident.expect(200, "x", "GET", "/")[1] == "-"
+        assert len(CookieEcho.peers) == 2
+        assert [kind for kind, *_ in slot.records] == ["x"] * 5
+        resident.close()
+        first.close()
+        assert slot.connections == {port: None} and second.conn is None
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 def test_cpu_seconds_counts_a_process_and_its_descendants(tmp_path: Path) -> None:
@@ -278,8 +328,11 @@ def table_row(output: str, label: str) -> list[str]:
 
 @pytest.mark.parametrize("db", ["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
-    # On SQLite twice, for the table over several runs.
+    # On SQLite twice, for the table over several runs; on PostgreSQL with the heaviest phones
+    # (the older attempts' pages read from the database).
+    quizzes = "3" if db == "sqlite" else "20"
     args = ["--db", db, *SHORT, "--repeat", "2" if db == "sqlite" else "1"]
+    args += ["--quizzes-per-phone", quizzes]
     if db == "postgresql":
         if not POSTGRES_URL:
             if REQUIRE_POSTGRES:
@@ -290,6 +343,9 @@ def test_the_benchmark_runs_and_checks_every_answer(db: str) -> None:
     output = done.stdout
     assert done.returncode == 0, output + done.stderr
     assert "Traceback" not in output + done.stderr
+    assert f"   phones: {quizzes} quizzes each in the windows below, one in the market day\n" in (
+        output
+    )
     for label in ["bare Flask GET /ping", *(label for _name, label, _target in ENDPOINTS)]:
         cells = table_row(output, label)
         requests, errors, server_cpu = int(cells[0]), int(cells[9]), float(cells[10])
@@ -342,6 +398,9 @@ def test_the_benchmark_says_when_it_has_no_database() -> None:
 
 
 def test_the_benchmark_refuses_settings_out_of_bounds() -> None:
-    done = bench("--seconds", "0.1")
-    assert done.returncode == 2
-    assert "out of bounds: at most 16 workers" in done.stderr
+    wrongs = (["--seconds", "0.1"], ["--quizzes-per-phone", "21"], ["--quizzes-per-phone", "0"])
+    for wrong in wrongs:
+        done = bench(*wrong)
+        assert done.returncode == 2, wrong
+        assert "out of bounds: at most 16 workers" in done.stderr
+        assert ", 10 repeats, 20 quizzes per phone\n" in done.stderr
