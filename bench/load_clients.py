@@ -147,12 +147,10 @@ class Browser(Recording, Client):
 
     def __init__(self, slot: Slot, port: int, *, shared: bool = False) -> None:
         self.slot = slot
-        self.shared = shared
         self._own: http.client.HTTPConnection | None = None
-        kept = slot.connections.get(port)
+        self.shared = False  # Client.__init__ clears its connection: not the thread's
         super().__init__(port, {}, threading.Lock(), accept_encoding=slot.accept)
-        if shared:  # Client.__init__ set no connection: the thread's stays open
-            slot.connections[port] = kept
+        self.shared = shared
         self.started = 0
 
     @property  # type: ignore[override]
