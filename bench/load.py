@@ -73,15 +73,19 @@ from datetime import date
 from pathlib import Path
 
 from harness import Failed, format_table
-from load_clients import ACCEPT_ENCODING, MAX_QUIZZES_PER_PHONE, QUIZZES_PER_PHONE
+from load_clients import ACCEPT_ENCODING, QUIZZES_PER_PHONE
 from load_database import create_postgres, drop_postgres
 from load_figures import ENDPOINTS, PAGE_TARGET, POST_TARGET
 from load_run import Run
 from load_summary import RunFigures, summary_columns, summary_rows
 from sqlalchemy.exc import SQLAlchemyError
 
+from canhgiac.web.attempt import MAX_REMEMBERED
+
 # -- main ----------------------------------------------------------------------------------------
 
+#: A phone starts at most as many quizzes as a browser's session remembers.
+MAX_QUIZZES_PER_PHONE = MAX_REMEMBERED
 #: The databases, as the summary over several runs names them.
 DATABASES = {"sqlite": "SQLite", "postgresql": "PostgreSQL"}
 

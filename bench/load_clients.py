@@ -19,10 +19,9 @@ ACCEPT_ENCODING = "gzip, deflate, br, zstd"
 #: Quizzes each phone starts in the one-endpoint windows (`--quizzes-per-phone`): a resident at
 #: the cultural house doing a few, where the market day's residents do one each. Her phone then
 #: carries every attempt in its progress cookie, as a resident's does. At most what a browser's
-#: session remembers (canhgiac.web.attempt.MAX_REMEMBERED), the heaviest phone: its cookie
-#: carries only the last eleven, and its older attempts' pages are read from the database.
+#: session remembers (bench/load.py's bound), the heaviest phone: its cookie carries only the
+#: last eleven, and its older attempts' pages are read from the database.
 QUIZZES_PER_PHONE = 3
-MAX_QUIZZES_PER_PHONE = 20
 #: Leaflet and market labels for `?src=`.
 SOURCES = 12
 #: Share of answers sent twice: back button and retry in the market mix, double taps live.
